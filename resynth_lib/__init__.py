@@ -1,0 +1,22 @@
+"""resynth_lib: the library behind "Speech Resynthesis from Scratch".
+
+A course that rebuilds Polyak et al., "Speech Resynthesis from Discrete Disentangled
+Self-Supervised Representations" (Interspeech 2021) on a laptop CPU. Each module names the
+notebook that teaches it:
+
+* :mod:`resynth_lib.audio`     -- waveforms, STFT, mel, MFCC (notebook 00)
+* :mod:`resynth_lib.data`      -- the shipped four-speaker corpus and its alignments (00)
+* :mod:`resynth_lib.corpora`   -- LJSpeech and VCTK loaders for real corpora (00)
+* :mod:`resynth_lib.config`    -- fast vs full mode (00)
+* :mod:`resynth_lib.checks`, :mod:`resynth_lib.exercises`, :mod:`resynth_lib.course`
+  -- the exercise checker and the notebook build (00)
+* :mod:`resynth_lib.plots`     -- figures shared by the notebooks
+"""
+__version__ = "0.1.0"
+
+from . import exercises as _exercises  # noqa: F401  (registers the exercises)
+from .checks import check
+from .config import CourseConfig, set_seed
+from .course import start_notebook
+
+__all__ = ["check", "CourseConfig", "set_seed", "start_notebook", "__version__"]
