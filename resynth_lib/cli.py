@@ -1,0 +1,71 @@
+"""The ``resynth`` command: one entry point for the course's data and build steps.
+
+    resynth corpus build [--out data/corpus] [--sentences N] [--force]   (needs flite)
+    resynth corpus verify                                                (checksums)
+    resynth corpus stats                                                 (minutes, phones)
+    resynth course build | check | strip                                 (notebooks)
+
+Later notebooks add ``resynth train ...`` sub-commands. Taught in notebook 00.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+
+
+def corpus_stats(root=None) -> dict:
+    """Minutes per speaker and split, sentence and phone counts of a corpus."""
+    from .data import SPLITS, load_corpus
+    corpus = load_corpus(root)
+    return {
+        "utterances": len(corpus),
+        "sentences": len({u.sentence_id for u in corpus}),
+        "minutes_total": corpus.total_duration() / 60,
+        "minutes_per_speaker": {s: corpus.total_duration(speaker=s) / 60 for s in corpus.speakers},
+        "utterances_per_split": {s: len(corpus.utterances(split=s)) for s in SPLITS},
+        "phone_inventory": corpus.phone_inventory,
+        "phone_tokens": sum(Counter(seg.phone for u in corpus for seg in u.phones).values()),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="resynth", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="group", required=True)
+
+    corpus = sub.add_parser("corpus", help="build, verify or describe the shipped corpus")
+    corpus_sub = corpus.add_subparsers(dest="action", required=True)
+    corpus_sub.add_parser("build", help="generate the corpus with flite", add_help=False)
+    verify = corpus_sub.add_parser("verify", help="check every file against the manifest's SHA-256")
+    verify.add_argument("--root", default=None)
+    stats = corpus_sub.add_parser("stats", help="print minutes per speaker, splits, phone inventory")
+    stats.add_argument("--root", default=None)
+
+    course = sub.add_parser("course", help="build student notebooks from solutions/")
+    course.add_argument("action", choices=["build", "check", "strip"])
+
+    args, rest = parser.parse_known_args(argv)
+    if args.group == "corpus" and args.action == "build":
+        from .corpus_build import main as build_main
+        return build_main(rest)
+    if rest:
+        parser.error(f"unrecognised arguments: {' '.join(rest)}")
+    if args.group == "corpus" and args.action == "verify":
+        from .data import load_corpus
+        c = load_corpus(args.root)
+        c.verify(progress=True)
+        print(f"all {len(c)} files match the manifest")
+        return 0
+    if args.group == "corpus" and args.action == "stats":
+        info = corpus_stats(args.root)
+        for key, value in info.items():
+            print(f"{key}: {value}")
+        return 0
+    if args.group == "course":
+        from .course import main as course_main
+        return course_main([args.action])
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
