@@ -1,0 +1,10 @@
+"""Test-suite settings: fast mode, strict exercise checks, a headless plot backend.
+
+These are set at import time, before nbval starts the notebook kernels, which inherit them.
+"""
+import os
+
+os.environ["RESYNTH_FAST"] = "1"
+os.environ["RESYNTH_STRICT_CHECKS"] = "1"
+os.environ["MPLBACKEND"] = "Agg"
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
