@@ -17,6 +17,14 @@ __version__ = "0.1.0"
 from . import exercises as _exercises  # noqa: F401  (registers the exercises)
 from .checks import check
 from .config import CourseConfig, set_seed
-from .course import start_notebook
+
+
+def __getattr__(name):
+    # imported lazily so that `python -m resynth_lib.course` does not import the module twice
+    if name == "start_notebook":
+        from .course import start_notebook
+        return start_notebook
+    raise AttributeError(f"module 'resynth_lib' has no attribute {name!r}")
+
 
 __all__ = ["check", "CourseConfig", "set_seed", "start_notebook", "__version__"]

@@ -52,73 +52,79 @@ THING_ADJ = ["heavy", "broken", "shiny", "yellow", "purple", "orange", "green", 
              "wooden", "expensive", "cheap", "silver", "golden", "red", "blue", "black",
              "white", "striped", "fragile", "leather", "plastic", "enormous", "crooked",
              "muddy", "empty", "valuable", "ordinary", "familiar"]
+_PAPER = {"letter", "envelope", "map", "picture", "notebook"}
+_MATERIAL = {"wooden", "leather", "plastic", "silver", "golden", "frozen"}
 PLACES = ["kitchen", "garden", "museum", "station", "library", "market", "harbor",
-          "village", "hospital", "theater", "forest", "office", "bridge", "church", "school",
+          "village", "hospital", "theater", "forest", "office", "bank", "church", "school",
           "bakery", "warehouse", "cottage", "garage", "cathedral", "playground", "laboratory",
-          "airport", "castle", "barn", "restaurant", "hotel", "university", "factory", "beach"]
+          "airport", "castle", "barn", "restaurant", "hotel", "gallery", "factory", "stadium"]
 PLACE_ADJ = ["quiet", "crowded", "empty", "bright", "dark", "peaceful", "cold", "noisy",
              "lovely", "gloomy", "huge", "warm"]
-PREPOSITIONS = ["in", "near", "behind", "beside", "inside", "outside", "under", "above"]
+PREPOSITIONS = ["in", "near", "behind", "beside", "inside", "outside"]
 CITIES = ["Boston", "Chicago", "Denver", "Dallas", "Seattle", "Paris", "London", "Berlin",
           "Tokyo", "Madrid", "Cairo", "Moscow", "Sydney", "Toronto", "Vienna", "Dublin",
           "Lisbon", "Mexico", "Norway", "Brazil", "Texas", "Ohio", "Virginia", "Oregon",
           "Japan", "Egypt", "Italy", "Peru"]
 ADVERBS = ["quickly", "slowly", "carefully", "quietly", "easily", "suddenly", "happily",
            "gently", "loudly", "eagerly", "bravely", "proudly", "secretly", "nervously",
-           "patiently", "calmly", "badly", "politely"]
+           "patiently", "calmly", "politely", "boldly"]
+CARE_ADVERBS = ["carefully", "quickly", "slowly", "gently", "quietly", "calmly", "at once"]
 PAST_TIMES = ["yesterday", "last night", "last week", "this morning", "on Monday",
               "on Tuesday evening", "two days ago", "in January", "at midnight", "after lunch",
               "before breakfast", "during the storm", "last summer", "in October",
               "on Saturday afternoon", "an hour ago"]
 HABIT_TIMES = ["every morning", "on Sundays", "twice a week", "in the winter", "after work",
                "every afternoon", "on weekends", "each evening", "in August"]
+SOME_TIMES = ["on Sundays", "in the winter", "after work", "on weekends", "in August",
+              "at night", "before lunch"]
 FUTURE_TIMES = ["tomorrow", "next week", "on Friday", "tonight", "next summer",
                 "in three hours", "after dinner", "on Wednesday morning", "next month"]
 REASONS = ["it was raining", "the road was icy", "the train was late", "the shops were closed",
            "the wind was too strong", "the bus never came", "the bridge was flooded",
            "nobody answered the phone", "the weather was terrible", "the lights went out",
-           "her car would not start", "the river was frozen"]
+           "the car would not start", "the river was frozen"]
 FEELINGS = ["happy", "worried", "surprised", "delighted", "annoyed", "relieved", "puzzled",
             "exhausted", "thrilled", "embarrassed", "afraid", "calm"]
 
 
-def _verb(base: str, past: str | None = None, part: str | None = None) -> tuple[str, ...]:
-    """(base, past, third person singular, -ing form, past participle) of a verb."""
-    stem = base[:-1] if base.endswith("e") and not base.endswith("ee") else base
+def _verb(base: str, past: str | None = None, part: str | None = None,
+          third: str | None = None, ing: str | None = None) -> tuple[str, str, str, str, str]:
+    """(base, past, third person singular, -ing form, past participle) of a verb;
+    regular forms are made by rule, irregular ones given."""
+    consonant_y = base.endswith("y") and base[-2] not in "aeiou"
     if past is None:
-        past = base + "d" if base.endswith("e") else (base[:-1] + "ied" if base.endswith("y")
-                                                       and base[-2] not in "aeiou" else base + "ed")
-    third = (base[:-1] + "ies" if base.endswith("y") and base[-2] not in "aeiou"
-             else base + "es" if base.endswith(("s", "sh", "ch", "x")) else base + "s")
-    return base, past, third, stem + "ing", part or past
+        past = base + "d" if base.endswith("e") else base[:-1] + "ied" if consonant_y else base + "ed"
+    if third is None:
+        third = (base[:-1] + "ies" if consonant_y
+                 else base + "es" if base.endswith(("s", "sh", "ch", "x", "o")) else base + "s")
+    if ing is None:
+        ing = (base[:-1] if base.endswith("e") else base) + "ing"
+    return base, past, third, ing, part or past
 
 
 # Transitive verbs that make sense with any of THINGS as object.
 OBJ_VERBS = [
     _verb("find", "found"), _verb("carry"), _verb("buy", "bought"), _verb("sell", "sold"),
     _verb("borrow"), _verb("repair"), _verb("clean"), _verb("hide", "hid", "hidden"),
-    _verb("drop", "dropped"), _verb("lift"), _verb("bring", "brought"),
-    _verb("take", "took", "taken"), _verb("examine"), _verb("wrap", "wrapped"),
-    _verb("move"), _verb("keep", "kept"), _verb("forget", "forgot", "forgotten"),
+    _verb("drop", "dropped", ing="dropping"), _verb("lift"), _verb("bring", "brought"),
+    _verb("take", "took", "taken"), _verb("examine"), _verb("wrap", "wrapped", ing="wrapping"),
+    _verb("move"), _verb("keep", "kept"), _verb("forget", "forgot", "forgotten", ing="forgetting"),
     _verb("lose", "lost"), _verb("deliver"), _verb("steal", "stole", "stolen"),
     _verb("choose", "chose", "chosen"), _verb("pack"), _verb("paint"), _verb("inspect"),
-    _verb("weigh"), _verb("polish"), _verb("fetch"), _verb("mend"),
-    _verb("give away", "gave away", "given away"),
+    _verb("weigh"), _verb("polish"), _verb("fetch"), _verb("mend"), _verb("guard"),
 ]
-OBJ_VERBS = [v if v[0] != "give away" else ("give away", "gave away", "gives away",
-                                            "giving away", "given away") for v in OBJ_VERBS]
-# Verbs of motion followed by "to <place>".
-MOVE_VERBS = [
-    _verb("walk"), _verb("travel", "traveled"), _verb("run", "ran", "run"),
-    _verb("drive", "drove", "driven"), _verb("hurry"), _verb("return"), _verb("wander"),
-    _verb("fly", "flew", "flown"), _verb("go", "went", "gone"), _verb("move"),
-    _verb("ride", "rode", "ridden"), _verb("swim", "swam", "swum"),
+# Verbs of motion followed by "to <place>": short trips (to a place in town) and long
+# journeys (to a city or country).
+NEAR_VERBS = [
+    _verb("walk"), _verb("run", "ran", "run", ing="running"), _verb("hurry"), _verb("return"),
+    _verb("wander"), _verb("ride", "rode", "ridden"),
+    _verb("go", "went", "gone"), _verb("cycle"), _verb("march"), _verb("stroll"),
 ]
-_fix_ing = {"run": "running", "swim": "swimming", "go": "going"}
-MOVE_VERBS = [(b, p, "goes" if b == "go" else t, _fix_ing.get(b, i), pp)
-              for b, p, t, i, pp in MOVE_VERBS]
-OBJ_VERBS = [(b, p, t, {"drop": "dropping", "wrap": "wrapping", "forget": "forgetting"}.get(b, i), pp)
-             for b, p, t, i, pp in OBJ_VERBS]
+FAR_VERBS = [
+    _verb("travel", "traveled", ing="traveling"), _verb("drive", "drove", "driven"),
+    _verb("fly", "flew", "flown"), _verb("go", "went", "gone"), _verb("move"), _verb("return"),
+    _verb("sail"),
+]
 
 _ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
@@ -175,13 +181,15 @@ class _Grammar:
         if roll < 0.45:
             return self.pick(NAMES)
         noun = self.pick(PEOPLE)
-        det = self.pick(["the", "the", "my", "our", "your"])
+        det = "the" if noun == "stranger" else self.pick(["the", "the", "my", "our", "your"])
         adj = self.maybe(0.6, self.pick(PERSON_ADJ) + " ")
         return f"{det} {adj}{noun}", "they"
 
     def thing(self, det: str = "the", adj_p: float = 0.6) -> str:
         noun = self.pick(THINGS)
         adj = self.pick(THING_ADJ) if self.r.random() < adj_p else ""
+        while noun in _PAPER and adj in _MATERIAL:
+            adj = self.pick(THING_ADJ)
         phrase = f"{adj} {noun}".strip()
         return _a(phrase) if det == "a" else f"{det} {phrase}"
 
@@ -192,8 +200,11 @@ class _Grammar:
     def location(self) -> str:
         return f"{self.pick(PREPOSITIONS)} {self.place()}"
 
-    def destination(self) -> str:
-        return self.pick(CITIES) if self.r.random() < 0.5 else self.place()
+    def trip(self) -> tuple[tuple[str, ...], str]:
+        """A verb of motion and where to: a short trip or a long journey."""
+        if self.r.random() < 0.5:
+            return self.pick(FAR_VERBS), self.pick(CITIES)
+        return self.pick(NEAR_VERBS), self.place()
 
     def number(self) -> int:
         return self.r.choice([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 20, 30, 40, 50])
@@ -211,7 +222,8 @@ class _Grammar:
         subj, _ = self.person()
         v = self.pick(OBJ_VERBS)
         freq = self.pick(["usually", "often", "never", "always", "sometimes", "rarely"])
-        return f"{subj} {freq} {v[2]} {self.thing()} {self.pick(HABIT_TIMES)}."
+        when = self.location() if freq in ("never", "always") else self.pick(SOME_TIMES)
+        return f"{subj} {freq} {v[2]} {self.thing()} {when}."
 
     def s_future(self):
         subj, _ = self.person()
@@ -233,19 +245,18 @@ class _Grammar:
         return f"{subj} has {adv} {v[4]} {self.thing('a', 0.9)}{tail}."
 
     def s_motion(self):
-        subj, pron = self.person()
-        v = self.pick(MOVE_VERBS)
+        subj, _ = self.person()
+        v, where = self.trip()
         roll = self.r.random()
         if roll < 0.4:
-            pron = {"he": "he", "she": "she"}.get(pron, "they")
-            return f"{subj} {v[1]} to {self.destination()} because {self.pick(REASONS)}."
+            return f"{subj} {v[1]} to {where} because {self.pick(REASONS)}."
         if roll < 0.7:
-            return f"{subj} {v[1]} to {self.destination()} {self.pick(PAST_TIMES)}."
-        return f"{subj} will {v[0]} to {self.destination()} {self.pick(FUTURE_TIMES)}."
+            return f"{subj} {v[1]} to {where} {self.pick(PAST_TIMES)}."
+        return f"{subj} will {v[0]} to {where} {self.pick(FUTURE_TIMES)}."
 
     def s_when(self):
         name, pron = self.pick(NAMES)
-        mv = self.pick(MOVE_VERBS)
+        mv = self.pick(NEAR_VERBS)
         v = self.pick(OBJ_VERBS)
         return (f"When {name} {mv[1]} to {self.place()}, {pron} {v[1]} "
                 f"{self.thing('a', 0.8)}.")
@@ -259,11 +270,11 @@ class _Grammar:
         subj, _ = self.person()
         price = self.r.choice([self.r.randint(2, 99), self.r.randint(100, 999),
                                self.r.randint(1000, 9999)])
-        verb = self.pick(["paid", "spent", "charged us"])
-        return f"{subj} {verb} {number_words(price)} dollars for {self.thing('a', 0.7)}."
+        verb, prep = self.pick([("paid", "for"), ("spent", "on"), ("charged us", "for")])
+        return f"{subj} {verb} {number_words(price)} dollars {prep} {self.thing('a', 0.7)}."
 
     def s_feeling(self):
-        name, pron = self.pick(NAMES)
+        name, _ = self.pick(NAMES)
         return (f"{name} felt {self.pick(FEELINGS)} {self.pick(['because', 'when'])} "
                 f"{self.pick(REASONS)}.")
 
@@ -281,13 +292,12 @@ class _Grammar:
 
     def q_how_many(self):
         subj, _ = self.person()
-        v = self.pick(OBJ_VERBS)
-        return (f"How many {_plural(self.pick(THINGS))} did {subj} {v[0]} "
-                f"{self.pick(['at', 'near', 'behind'])} {self.place()}?")
+        verb = self.pick(["buy", "sell", "find", "choose", "lose", "repair", "pack", "paint"])
+        return f"How many {_plural(self.pick(THINGS))} did {subj} {verb} in {self.place()}?"
 
     def q_ever(self):
-        v = self.pick(MOVE_VERBS)
-        return f"Have you ever {v[4]} to {self.pick(CITIES)} {self.pick(['in the winter', 'by yourself', 'with a friend', 'at night'])}?"
+        v = self.pick(["traveled", "flown", "driven", "been", "sailed"])
+        return f"Have you ever {v} to {self.pick(CITIES)} {self.pick(['in the winter', 'by yourself', 'with a friend', 'at night'])}?"
 
     def q_can(self):
         v = self.pick(OBJ_VERBS)
@@ -301,28 +311,32 @@ class _Grammar:
 
     def q_will(self):
         subj, _ = self.person()
-        v = self.pick(MOVE_VERBS)
-        return f"Will {subj} {v[0]} to {self.destination()} {self.pick(FUTURE_TIMES)}?"
+        v, where = self.trip()
+        return f"Will {subj} {v[0]} to {where} {self.pick(FUTURE_TIMES)}?"
 
     def q_is(self):
-        return (f"{self.pick(['Is', 'Was'])} {self.place()} {self.pick(PLACE_ADJ)} "
-                f"{self.pick(HABIT_TIMES + PAST_TIMES[:4])}?")
+        verb, when = self.pick([("Is", HABIT_TIMES), ("Was", PAST_TIMES)])
+        return f"{verb} the {self.pick(PLACES)} {self.pick(PLACE_ADJ)} {self.pick(when)}?"
 
     # ---- exclamations and commands
     def e_what(self):
-        adj = self.pick(THING_ADJ + PLACE_ADJ[:6])
-        noun = self.pick(THINGS + PLACES)
-        return f"What {_a(adj + ' ' + noun)} {self.pick(['that is', 'you have', 'we found', 'this is'])}!"
+        if self.r.random() < 0.5:
+            phrase, tail = f"{self.pick(THING_ADJ)} {self.pick(THINGS)}", ["you have", "we found"]
+        else:
+            phrase, tail = f"{self.pick(PLACE_ADJ)} {self.pick(PLACES)}", ["that is", "this is"]
+        return f"What {_a(phrase)} {self.pick(tail)}!"
 
     def e_how(self):
         subj, _ = self.person()
-        mv = self.pick(MOVE_VERBS)
+        mv = self.pick(NEAR_VERBS)
         return f"How {self.pick(ADVERBS)} {subj} {mv[1]} to {self.place()}!"
 
     def c_please(self):
-        v = self.pick(OBJ_VERBS)
-        tail = self.pick([" " + self.location(), " " + self.pick(FUTURE_TIMES), ", please"])
-        return f"{self.pick(['Please ', 'Now ', ''])}{v[0]} {self.thing()}{tail}{self.pick(['.', '!'])}"
+        v = self.pick([v for v in OBJ_VERBS if v[0] not in ("lose", "steal", "forget", "drop")])
+        if self.r.random() < 0.3:
+            return f"{v[0].capitalize()} {self.thing()} {self.location()}, please!"
+        tail = self.pick([self.location(), self.pick(FUTURE_TIMES), self.pick(CARE_ADVERBS)])
+        return f"Please {v[0]} {self.thing()} {tail}{self.pick(['.', '!'])}"
 
     def c_dont(self):
         v = self.pick(OBJ_VERBS)
@@ -398,7 +412,7 @@ def diphones(phones: Sequence[str]) -> list[str]:
     return [f"{a}-{b}" for a, b in zip(phones, phones[1:])]
 
 
-def select_for_coverage(candidates: Sequence[str], n: int, target_phones: int = 36,
+def select_for_coverage(candidates: Sequence[str], n: int, target_phones: int = 29,
                         length_weight: float = 0.02, phone_weight: float = 3.0,
                         voice: str = "kal16", phone_seqs: Sequence[Sequence[str]] | None = None) -> list[str]:
     """Greedily choose ``n`` candidates that together cover the most phones and diphones.
@@ -409,8 +423,9 @@ def select_for_coverage(candidates: Sequence[str], n: int, target_phones: int = 
     ``sum(w / (1 + times_covered[unit]))  -  length_weight * (len - target_phones)**2``
     over its distinct units (phones, weighted ``phone_weight``, and diphones, weight 1):
     a new unit counts fully, one already seen ``k`` times counts ``1 / (1 + k)``, so once
-    every diphone is covered the rare ones keep being favoured. The length term keeps
-    sentences near ``target_phones`` phones (about 3.2 s of speech). Ties go to the
+    every diphone is covered the rare ones keep being favoured. The length term pulls
+    sentences towards ``target_phones`` phones; the coverage term pulls the other way, so
+    the defaults give about 34 phones (with the silences), some 3 s of speech. Ties go to the
     earlier candidate, so the result depends only on the candidates. ``phone_seqs``
     (one phone list per candidate) skips calling flite.
 

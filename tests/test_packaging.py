@@ -20,7 +20,8 @@ def _pyproject() -> dict[str, str]:
 def _environment_yml() -> dict[str, str]:
     """Dependencies listed in environment.yml (conda and pip sections), without python/pip."""
     specs = {}
-    for line in (ROOT / "environment.yml").read_text().splitlines():
+    text = (ROOT / "environment.yml").read_text()
+    for line in text.split("\ndependencies:", 1)[1].splitlines():
         m = re.match(r"^\s*-\s+([A-Za-z0-9_.\-\[\]]+.*?)\s*(#.*)?$", line)
         if not m or m.group(1).startswith(("-", "pip:")) or m.group(1).endswith(":"):
             continue
