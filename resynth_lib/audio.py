@@ -244,8 +244,36 @@ def mfcc(wav, sample_rate: int = SAMPLE_RATE, n_mfcc: int = 13, n_mels: int = 40
     return (dct_matrix(n_mfcc, n_mels) @ log_power).astype(np.float32)
 
 
+# ------------------------------------------------------------------ a first F0 look
+F0_HOP = 80  # 5 ms at 16 kHz: the paper's F0 frame rate (200 Hz)
+
+
+def quick_f0(wav, sample_rate: int = SAMPLE_RATE, fmin: float = 60.0, fmax: float = 400.0,
+             hop_length: int = F0_HOP, energy_floor: float = 0.1) -> np.ndarray:
+    """A first-look F0 track (Hz per 5 ms frame, NaN where unvoiced), from ``librosa.yin``.
+
+    Frames whose RMS energy is below ``energy_floor`` times the loudest frame's count as
+    unvoiced. Good enough for pictures and rough statistics (notebooks 00 and 01); notebook
+    04 builds and evaluates a proper tracker in :mod:`resynth_lib.pitch`.
+
+    Example
+    -------
+    >>> t = np.arange(8000) / 16000
+    >>> f0 = quick_f0(0.5 * np.sin(2 * np.pi * 150 * t))
+    >>> bool(abs(np.nanmedian(f0) - 150) < 2)
+    True
+    """
+    import librosa
+    x = np.asarray(wav, dtype=np.float32)
+    f0 = librosa.yin(x, fmin=fmin, fmax=fmax, sr=sample_rate, frame_length=1024, hop_length=hop_length)
+    rms = librosa.feature.rms(y=x, frame_length=1024, hop_length=hop_length)[0][: len(f0)]
+    f0 = f0.astype(np.float64)
+    f0[rms < energy_floor * rms.max()] = np.nan
+    return f0
+
+
 __all__ = [
-    "SAMPLE_RATE", "N_FFT", "WIN_LENGTH", "HOP_LENGTH", "N_MELS", "F_MIN", "F_MAX", "AudioError",
+    "quick_f0", "F0_HOP", "SAMPLE_RATE", "N_FFT", "WIN_LENGTH", "HOP_LENGTH", "N_MELS", "F_MIN", "F_MAX", "AudioError",
     "load_audio", "validate_waveform", "resample", "save_audio", "frame_signal", "stft_magnitude",
     "hz_to_mel", "mel_to_hz", "mel_filterbank", "log_mel", "dct_matrix", "mfcc",
 ]
