@@ -115,10 +115,13 @@ def compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
     exp_arr = np.asarray(expected, dtype=np.float64)
     if got_arr.shape != exp_arr.shape:
         return f"shape {got_arr.shape}, expected {exp_arr.shape}"
-    if not np.allclose(got_arr, exp_arr, rtol=rtol, atol=atol, equal_nan=True):
-        diff = np.abs(got_arr - exp_arr)
-        where = np.unravel_index(np.nanargmax(diff), diff.shape) if diff.ndim else ()
-        return (f"values differ: largest difference {np.nanmax(diff):.3g} at index {tuple(int(i) for i in where)} "
+    wrong = ~np.isclose(got_arr, exp_arr, rtol=rtol, atol=atol, equal_nan=True)
+    if np.any(wrong):
+        diff = np.where(wrong, np.abs(got_arr - exp_arr), 0.0)
+        diff[np.isnan(diff)] = np.inf                    # a NaN where a number was expected is the worst
+        where = np.unravel_index(np.argmax(diff), diff.shape) if diff.ndim else ()
+        return (f"values differ at {int(np.sum(wrong))} of {wrong.size} entries: largest difference "
+                f"{diff[where]:.3g} at index {tuple(int(i) for i in where)} "
                 f"(got {got_arr[where]:.6g}, expected {exp_arr[where]:.6g})")
     return None
 

@@ -4,8 +4,9 @@
     resynth corpus verify                                                (checksums)
     resynth corpus stats                                                 (minutes, phones)
     resynth course build | check | strip                                 (notebooks)
+    resynth train beta-vae --beta 4 --out data/checkpoints/beta_vae_beta4.pt [--force]   (notebook 01)
 
-Later notebooks add ``resynth train ...`` sub-commands. Taught in notebook 00.
+Later notebooks add more ``resynth train ...`` sub-commands. Taught in notebook 00.
 """
 from __future__ import annotations
 
@@ -44,7 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     course = sub.add_parser("course", help="build student notebooks from solutions/")
     course.add_argument("action", choices=["build", "check", "strip"])
 
+    train = sub.add_parser("train", help="train a model and write its checkpoint with a training record")
+    train_sub = train.add_subparsers(dest="model", required=True)
+    train_sub.add_parser("beta-vae", help="the beta-VAE of notebook 01 (--beta B --out PATH)", add_help=False)
+
     args, rest = parser.parse_known_args(argv)
+    if args.group == "train" and args.model == "beta-vae":
+        from .disentangle import main as beta_vae_main
+        beta_vae_main(rest)
+        return 0
     if args.group == "corpus" and args.action == "build":
         from .corpus_build import main as build_main
         return build_main(rest)

@@ -95,6 +95,9 @@ def test_compare_tuples_and_strings():
     assert "item 1" in checks.compare((1.0, np.ones(2)), (1.0, np.zeros(2)), 1e-6, 1e-6)
     assert checks.compare(np.array(["a", "b"]), np.array(["a", "b"]), 0, 0) is None
     assert checks.compare("a", "b", 0, 0) is not None
+    # NaN where numbers were expected: reported, not crashed on, and never "difference 0"
+    assert "inf" in checks.compare(np.full(3, np.nan), np.ones(3), 1e-6, 1e-6)
+    assert "1 of 3" in checks.compare(np.array([1.0, np.nan, 1.0]), np.ones(3), 1e-6, 1e-6)
 
 
 def test_every_registered_exercise_accepts_its_reference():
