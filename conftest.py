@@ -1,4 +1,5 @@
-"""Test-suite settings: fast mode, strict exercise checks, a headless plot backend.
+"""Test-suite settings (repository root, so they hold for `pytest solutions/...` too): fast mode,
+strict exercise checks, a headless plot backend.
 
 These are set at import time, before nbval starts the notebook kernels, which inherit them.
 """
