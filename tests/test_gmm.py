@@ -270,3 +270,19 @@ def test_exercise_references_pass_and_naive_versions_fail():
         raise NotImplementedError("write this")
     for name in ("01.e_step", "01.m_step", "01.log_sum_exp", "01.als_update"):
         assert run_check(name, stub).status == "not attempted"
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_matches_sklearn_on_corpus_speech_features(covariance_type):
+    """Real corpus speech: 13-d MFCC frames of two test utterances of each of the four speakers."""
+    from resynth_lib.data import load_corpus
+    corpus = load_corpus()
+    X = np.concatenate([mfcc(u.waveform()).T for s in corpus.speakers
+                        for u in corpus.utterances(split="test", speaker=s)[:2]]).astype(np.float64)
+    assert X.shape[1] == 13 and len(X) > 2000
+    ours = GaussianMixture(8, covariance_type=covariance_type, seed=0, tol=1e-6, max_iter=500).fit(X)
+    ref = sklearn_from_same_start(X, ours, covariance_type)
+    assert abs(ours.score(X) - ref.score(X)) <= 1e-3 * abs(ref.score(X))
+    perm = gmm.align_labels(ref.means_, ours.means_)
+    assert np.allclose(ours.means_[perm], ref.means_, rtol=1e-4, atol=1e-3)
+    assert np.allclose(ours.weights_[perm], ref.weights_, atol=1e-4)
