@@ -17,7 +17,7 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyBboxPatch
+from matplotlib.patches import Ellipse, FancyBboxPatch
 
 from .audio import SAMPLE_RATE
 
@@ -116,4 +116,22 @@ def plot_waveform(wav: np.ndarray, sample_rate: int = SAMPLE_RATE, ax=None, titl
     return ax
 
 
-__all__ = ["STAGES", "pipeline_diagram", "plot_spectrogram", "plot_waveform"]
+def covariance_ellipse(ax, mean, cov, color="k", n_std: float = 2.0, **kwargs):
+    """Draw the ``n_std``-standard-deviation ellipse of a 2-D Gaussian (notebook 01's GMM figures).
+
+    Example
+    -------
+    >>> fig, ax = plt.subplots()
+    >>> patch = covariance_ellipse(ax, [0, 0], [[2.0, 1.0], [1.0, 1.0]])
+    >>> bool(patch.width > patch.height)
+    True
+    """
+    values, vectors = np.linalg.eigh(np.asarray(cov, dtype=float))
+    angle = np.degrees(np.arctan2(vectors[1, -1], vectors[0, -1]))
+    patch = Ellipse(mean, 2 * n_std * np.sqrt(values[-1]), 2 * n_std * np.sqrt(values[0]), angle=angle,
+                    fill=False, color=color, lw=kwargs.pop("lw", 2), **kwargs)
+    ax.add_patch(patch)
+    return patch
+
+
+__all__ = ["STAGES", "pipeline_diagram", "plot_spectrogram", "plot_waveform", "covariance_ellipse"]
