@@ -5,6 +5,8 @@
     resynth corpus stats                                                 (minutes, phones)
     resynth course build | check | strip                                 (notebooks)
     resynth train beta-vae --beta 4 --out data/checkpoints/beta_vae_beta4.pt [--force]   (notebook 01)
+    resynth train f0vq [--steps N] [--seed S] [--out data/checkpoints/f0_vqvae.pt] [--resume] [--force]   (notebook 04)
+    resynth f0-stats [--split train] [--out data/f0_stats.json] [--force]                (notebook 04)
 
 Later notebooks add more ``resynth train ...`` sub-commands. Taught in notebook 00.
 """
@@ -48,11 +50,22 @@ def main(argv: list[str] | None = None) -> int:
     train = sub.add_parser("train", help="train a model and write its checkpoint with a training record")
     train_sub = train.add_subparsers(dest="model", required=True)
     train_sub.add_parser("beta-vae", help="the beta-VAE of notebook 01 (--beta B --out PATH)", add_help=False)
+    train_sub.add_parser("f0vq", help="the F0 VQ-VAE of notebook 04 (--steps N --seed S --out PATH)", add_help=False)
+
+    f0 = sub.add_parser("f0-stats", help="per-speaker F0 statistics of the corpus with the course tracker (notebook 04)")
+    f0.add_argument("--split", default="train", choices=["train", "valid", "test"])
+    f0.add_argument("--out", default="data/f0_stats.json")
+    f0.add_argument("--force", action="store_true", help="replace an existing output file")
+    f0.add_argument("--root", default=None, help="corpus directory (default: the shipped corpus)")
 
     args, rest = parser.parse_known_args(argv)
     if args.group == "train" and args.model == "beta-vae":
         from .disentangle import main as beta_vae_main
         beta_vae_main(rest)
+        return 0
+    if args.group == "train" and args.model == "f0vq":
+        from .vqvae import main as f0vq_main
+        f0vq_main(rest)
         return 0
     if args.group == "corpus" and args.action == "build":
         from .corpus_build import main as build_main
@@ -69,6 +82,20 @@ def main(argv: list[str] | None = None) -> int:
         info = corpus_stats(args.root)
         for key, value in info.items():
             print(f"{key}: {value}")
+        return 0
+    if args.group == "f0-stats":
+        from pathlib import Path
+
+        from .data import load_corpus
+        from .pitch import f0_stats, save_f0_stats
+        if Path(args.out).exists() and not args.force:
+            parser.error(f"{args.out} exists; pass --force to replace it")
+        stats = f0_stats(load_corpus(args.root), split=args.split, progress=True)
+        save_f0_stats(args.out, stats, force=args.force, split=args.split)
+        for speaker, s in stats.items():
+            print(f"{speaker}: mean {s['mean']:.1f} Hz, std {s['std']:.1f} Hz, log-F0 {s['log_mean']:.3f} "
+                  f"+- {s['log_std']:.3f}, {s['n_voiced_frames']} voiced frames")
+        print(f"wrote {args.out}")
         return 0
     if args.group == "course":
         from .course import main as course_main

@@ -75,3 +75,5 @@ register(Exercise(
 
 # later notebooks keep their exercises in modules of their own
 from . import exercises_01  # noqa: E402,F401  (registers 01.*)
+from . import exercises_04  # noqa: E402,F401  (registers 04.*)
+from . import exercises_04_vq  # noqa: E402,F401  (registers 04 VQ exercises)
