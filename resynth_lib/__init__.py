@@ -10,7 +10,15 @@ notebook that teaches it:
 * :mod:`resynth_lib.config`    -- fast vs full mode (00)
 * :mod:`resynth_lib.checks`, :mod:`resynth_lib.exercises`, :mod:`resynth_lib.course`
   -- the exercise checker and the notebook build (00)
+* :mod:`resynth_lib.sentences`, :mod:`resynth_lib.corpus_build` -- how the corpus is made (00)
+* :mod:`resynth_lib.factors`   -- latent factors of a ratings matrix (01)
+* :mod:`resynth_lib.gmm`       -- Gaussian mixtures with EM (01)
+* :mod:`resynth_lib.disentangle` -- a beta-VAE on data with known factors, MIG (01)
+* :mod:`resynth_lib.pitch`     -- YIN, F0 metrics, speaker normalisation (04)
+* :mod:`resynth_lib.vqvae`     -- the F0 VQ-VAE (04)
+* :mod:`resynth_lib.lpc_vocoder` -- hear an F0 contour with a source-filter vocoder (04)
 * :mod:`resynth_lib.plots`     -- figures shared by the notebooks
+* :mod:`resynth_lib.cli`       -- the ``resynth`` command
 """
 __version__ = "0.1.0"
 

@@ -76,4 +76,22 @@ def set_seed(seed: int = 0) -> None:
         pass
 
 
-__all__ = ["REPO_ROOT", "DATA_DIR", "CourseConfig", "fast_mode_from_env", "set_seed"]
+def machine_info() -> dict:
+    """Where a training run or benchmark ran: platform, processor, Python, torch, CPU cores.
+
+    Every training record in ``data/checkpoints/*.json`` carries this.
+
+    Example
+    -------
+    >>> sorted(machine_info())
+    ['cpu_cores', 'platform', 'processor', 'python', 'torch']
+    """
+    import platform
+
+    import torch
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version(), "torch": torch.__version__, "cpu_cores": cores}
+
+
+__all__ = ["REPO_ROOT", "DATA_DIR", "CourseConfig", "fast_mode_from_env", "set_seed", "machine_info"]

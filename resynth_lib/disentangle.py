@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -41,6 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .config import machine_info
 from .audio import SAMPLE_RATE, mel_filterbank
 
 # ------------------------------------------------------------------ the synthetic vowels
@@ -559,9 +558,7 @@ def train_and_save(out: str | Path, beta: float, steps: int = 12000, seed: int =
         "beta": beta, "steps": steps, "seed": seed, "latent_dim": model.latent_dim, "hidden_dim": model.hidden_dim,
         "batch_size": batch_size, "lr": lr, "train_set": {"n": TRAIN_SIZE, "seed": TRAIN_SEED},
         "wall_time_s": round(wall, 1), "torch_threads": torch.get_num_threads(),
-        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-                    "python": platform.python_version(), "torch": torch.__version__,
-                    "cpu_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()},
+        "machine": machine_info(),
         "final_loss": round(float(np.mean(history["loss"][tail])), 4),
         "final_reconstruction": round(float(np.mean(history["reconstruction"][tail])), 4),
         "final_kl": round(float(np.mean(history["kl"][tail])), 4),

@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -47,6 +45,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .config import machine_info
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINT_PATH = REPO_ROOT / "data" / "checkpoints" / "f0_vqvae.pt"
@@ -760,9 +760,7 @@ def train_and_save(out=CHECKPOINT_PATH, steps: int = 6000, seed: int = 0, force:
         "f0_stats_values": {sp: {k: v for k, v in st.items()} for sp, st in stats.items()},
         "train_set": {"split": "train", "utterances": len(train), "frames": int(sum(len(c) for c, *_ in train))},
         "wall_time_s": round(wall, 1), "data_prep_s": round(data_time, 1), "torch_threads": torch.get_num_threads(),
-        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-                    "python": platform.python_version(), "torch": torch.__version__,
-                    "cpu_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()},
+        "machine": machine_info(),
         "final_train": {k: round(float(np.mean(history[k][tail])), 4)
                         for k in ("loss", "recon", "commitment", "perplexity", "codes_used")},
         "codes_restarted": history["restarts"],
