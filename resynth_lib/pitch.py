@@ -340,10 +340,24 @@ def f0_stats(corpus_or_utterances, split: str | None = "train", tracker=track_f0
     if progress:
         from tqdm.auto import tqdm
         utts = tqdm(utts, desc="F0 stats")
+    return stats_from_tracks((utt.speaker, tracker(utt.waveform())) for utt in utts)
+
+
+def stats_from_tracks(tracks) -> dict:
+    """Per-speaker F0 statistics from ``(speaker, f0_hz)`` pairs (0 or NaN = unvoiced).
+
+    The computation behind :func:`f0_stats`, for F0 tracks you already have.
+
+    Example
+    -------
+    >>> s = stats_from_tracks([("a", np.array([0.0, 100.0, 100.0]))])
+    >>> round(float(np.exp(s["a"]["log_mean"])), 3), s["a"]["n_voiced_frames"]
+    (100.0, 2)
+    """
     voiced: dict[str, list[np.ndarray]] = {}
-    for utt in utts:
-        f0 = np.asarray(tracker(utt.waveform()))
-        voiced.setdefault(utt.speaker, []).append(f0[f0 > 0])
+    for speaker, f0 in tracks:
+        f0 = np.nan_to_num(np.asarray(f0, dtype=np.float64), nan=0.0)
+        voiced.setdefault(speaker, []).append(f0[f0 > 0])
     stats = {}
     for speaker, parts in sorted(voiced.items()):
         v = np.concatenate(parts)

@@ -46,6 +46,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import pitch
 from .config import machine_info
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -325,31 +326,14 @@ class F0VQVAE(nn.Module):
 
 
 # ------------------------------------------------------------------ data
-def _pitch():
-    """:mod:`resynth_lib.pitch` (the course's tracker, normalisation and metrics), or None if unavailable."""
-    try:
-        from . import pitch
-        return pitch
-    except ImportError:                                   # pragma: no cover - only while pitch.py is missing
-        return None
-
-
 def _default_tracker():
-    pitch = _pitch()
-    if pitch is not None:
-        return pitch.track_f0, "resynth_lib.pitch.track_f0"
-    from .audio import quick_f0
-
-    def tracker(wav):
-        return np.nan_to_num(quick_f0(wav, fmin=50.0, fmax=500.0), nan=0.0)
-    return tracker, "resynth_lib.audio.quick_f0(fmin=50, fmax=500)"
+    return pitch.track_f0, "resynth_lib.pitch.track_f0"
 
 
 def speaker_log_f0_stats(tracks) -> dict:
-    """Per-speaker mean and std of log-F0 over voiced frames: ``{speaker: {log_mean, log_std, mean, std, n_voiced_frames}}``.
+    """Per-speaker F0 statistics from ``(speaker, f0_hz)`` pairs: :func:`resynth_lib.pitch.stats_from_tracks`.
 
-    ``tracks`` is an iterable of ``(speaker, f0_hz)`` pairs (0 = unvoiced). Same keys as
-    :func:`resynth_lib.pitch.f0_stats`. Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
 
     Example
     -------
@@ -357,30 +341,13 @@ def speaker_log_f0_stats(tracks) -> dict:
     >>> round(float(np.exp(s["a"]["log_mean"])), 3), s["a"]["n_voiced_frames"]
     (100.0, 2)
     """
-    voiced: dict[str, list] = {}
-    for speaker, f0 in tracks:
-        f0 = np.nan_to_num(np.asarray(f0, dtype=np.float64), nan=0.0)
-        voiced.setdefault(speaker, []).append(f0[f0 > 0])
-    stats = {}
-    for speaker, parts in sorted(voiced.items()):
-        v = np.concatenate(parts)
-        if len(v) == 0:
-            raise ValueError(f"speaker {speaker!r} has no voiced frames")
-        stats[speaker] = {"mean": float(v.mean()), "std": float(v.std()), "log_mean": float(np.log(v).mean()),
-                          "log_std": float(max(np.log(v).std(), 1e-3)), "n_voiced_frames": int(len(v))}
-    return stats
+    return pitch.stats_from_tracks(tracks)
 
 
 def _normalise(f0, stats, speaker):
-    s = stats[speaker]
+    """Normalised log-F0 (0 where unvoiced) and the voiced mask."""
     f0 = np.nan_to_num(np.asarray(f0, dtype=np.float64), nan=0.0)
-    voiced = f0 > 0
-    return np.where(voiced, (np.log(np.where(voiced, f0, 1.0)) - s["log_mean"]) / s["log_std"], 0.0), voiced
-
-
-def _denormalise(values, stats, speaker, voiced):
-    s = stats[speaker]
-    return np.where(np.asarray(voiced, bool), np.exp(np.asarray(values, np.float64) * s["log_std"] + s["log_mean"]), 0.0)
+    return pitch.normalise_f0(f0, stats, speaker), f0 > 0
 
 
 def track_split(corpus, split: str, tracker=None, cache_dir=None, progress: bool = True):
@@ -393,8 +360,8 @@ def track_split(corpus, split: str, tracker=None, cache_dir=None, progress: bool
     -------
     >>> from resynth_lib.data import load_corpus
     >>> from resynth_lib.audio import quick_f0
-    >>> class Tiny(list): utterances = lambda self, split: self
-    >>> tracks = track_split(Tiny(load_corpus().utterances(split="test")[:1]), "test",
+    >>> from resynth_lib.data import Corpus
+    >>> tracks = track_split(Corpus(load_corpus().utterances(split="test")[:1]), "test",
     ...                      tracker=lambda w: np.nan_to_num(quick_f0(w)), progress=False)
     >>> len(tracks), tracks[0][2].ndim
     (1, 1)
@@ -436,8 +403,8 @@ def prepare_f0_data(corpus, split: str, stats=None, tracker=None, progress: bool
     -------
     >>> from resynth_lib.data import load_corpus
     >>> from resynth_lib.audio import quick_f0
-    >>> class Tiny(list): utterances = lambda self, split: self
-    >>> data = prepare_f0_data(Tiny(load_corpus().utterances(split="test")[:2]), "test",
+    >>> from resynth_lib.data import Corpus
+    >>> data = prepare_f0_data(Corpus(load_corpus().utterances(split="train")[:2]), "train",
     ...                        tracker=lambda w: np.nan_to_num(quick_f0(w)), progress=False)
     >>> contour, voiced, speaker, utt_id = data[0]
     >>> contour.dtype, voiced.dtype, bool(np.all(contour[~voiced] == 0))
@@ -604,7 +571,7 @@ def decode_to_hz(model: F0VQVAE, codes, voiced_mask, stats: dict, speaker: str) 
         raise ValueError(f"{codes.shape[1]} codes cover {codes.shape[1] * model.downsample} frames, "
                          f"fewer than the mask's {len(voiced)}")
     values = model.decode_codes(codes)[0, :len(voiced)].numpy()
-    return _denormalise(values, stats, speaker, voiced)
+    return pitch.denormalise_f0(values, stats, speaker, voiced=voiced)
 
 
 def f0_errors(ref_hz, est_hz) -> dict:
@@ -617,14 +584,8 @@ def f0_errors(ref_hz, est_hz) -> dict:
     >>> f0_errors(np.array([100.0, 100.0, 0.0, 100.0]), np.array([100.0, 130.0, 0.0, 0.0]))
     {'vde': 0.25, 'gpe': 0.5, 'ffe': 0.5}
     """
-    pitch = _pitch()
     ref, est = np.asarray(ref_hz, np.float64), np.asarray(est_hz, np.float64)
-    if pitch is not None:
-        return {"vde": pitch.vde(ref, est), "gpe": pitch.gpe(ref, est), "ffe": pitch.ffe(ref, est)}
-    both = (ref > 0) & (est > 0)                          # pragma: no cover - fallback without pitch.py
-    gross = both & (np.abs(est / np.where(both, ref, 1.0) - 1) > 0.2)
-    return {"vde": float(np.mean((ref > 0) != (est > 0))), "gpe": float(gross.sum() / max(both.sum(), 1)),
-            "ffe": float(np.mean(((ref > 0) != (est > 0)) | gross))}
+    return {"vde": pitch.vde(ref, est), "gpe": pitch.gpe(ref, est), "ffe": pitch.ffe(ref, est)}
 
 
 def evaluate_f0_vqvae(model: F0VQVAE, data, stats: dict | None = None) -> dict:
@@ -649,8 +610,8 @@ def evaluate_f0_vqvae(model: F0VQVAE, data, stats: dict | None = None) -> dict:
         sq += float(np.sum((recon - contour)[voiced] ** 2))
         n_voiced += int(voiced.sum())
         if stats is not None:
-            refs.append(_denormalise(contour, stats, speaker, voiced))
-            ests.append(_denormalise(recon, stats, speaker, voiced))
+            refs.append(pitch.denormalise_f0(contour, stats, speaker, voiced=voiced))
+            ests.append(pitch.denormalise_f0(recon, stats, speaker, voiced=voiced))
     codes = np.concatenate(all_codes)
     out = {"n_utterances": len(data), "n_codes_total": int(len(codes)), "perplexity": perplexity(codes, model.n_codes),
            "codes_used": int(len(np.unique(codes))), "recon_mse": sq / max(n_voiced, 1),
@@ -692,8 +653,7 @@ def load_f0_vqvae(path=CHECKPOINT_PATH) -> F0VQVAE:
 def _stats_for_training(corpus, tracker, cache_dir, progress):
     """The shipped ``data/f0_stats.json`` if there is one, else statistics of the train split's tracks."""
     path = REPO_ROOT / "data" / "f0_stats.json"
-    pitch = _pitch()
-    if pitch is not None and tracker is None and path.exists():
+    if tracker is None and path.exists():
         return pitch.load_f0_stats(path), str(path.relative_to(REPO_ROOT))
     train = track_split(corpus, "train", tracker, cache_dir, progress)
     return speaker_log_f0_stats((s, f0) for _, s, f0 in train), "computed from the train split's F0 tracks"
@@ -717,9 +677,9 @@ def train_and_save(out=CHECKPOINT_PATH, steps: int = 6000, seed: int = 0, force:
     >>> import tempfile
     >>> from resynth_lib.data import load_corpus
     >>> from resynth_lib.audio import quick_f0
-    >>> class Tiny(list): utterances = lambda self, split: [u for u in self if u.split == split]
+    >>> from resynth_lib.data import Corpus
     >>> c = load_corpus()
-    >>> tiny = Tiny([u for u in c if u.speaker == "slt" and u.split in ("train", "valid")][:30])
+    >>> tiny = Corpus([u for u in c if u.speaker == "slt" and u.split in ("train", "valid")][:30])
     >>> d = Path(tempfile.mkdtemp())
     >>> rec = train_and_save(d / "m.pt", steps=3, corpus=tiny, progress=False, cache_dir=None,
     ...                      tracker=lambda w: np.nan_to_num(quick_f0(w)), resume_path=d / "m.resume.pt",
