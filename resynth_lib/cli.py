@@ -6,6 +6,8 @@
     resynth course build | check | strip                                 (notebooks)
     resynth train beta-vae --beta 4 --out data/checkpoints/beta_vae_beta4.pt [--force]   (notebook 01)
     resynth train f0vq [--steps N] [--seed S] [--out data/checkpoints/f0_vqvae.pt] [--resume] [--force]   (notebook 04)
+    resynth train ssl [--kind hubert|cpc] [--steps N] [--seed S] [--device cpu] [--resume] [--force]   (notebook 02)
+    resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02)
     resynth f0-stats [--split train] [--out data/f0_stats.json] [--force]                (notebook 04)
 
 Later notebooks add more ``resynth train ...`` sub-commands. Taught in notebook 00.
@@ -50,8 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     train = sub.add_parser("train", help="train a model and write its checkpoint with a training record")
     train_sub = train.add_subparsers(dest="model", required=True)
     train_sub.add_parser("beta-vae", help="the beta-VAE of notebook 01 (--beta B --out PATH)", add_help=False)
+    train_sub.add_parser("ssl", help="the CPC- or HuBERT-style speech model of notebook 02 (--kind hubert|cpc)",
+                         add_help=False)
     train_sub.add_parser("f0vq", help="the F0 VQ-VAE of notebook 04 (--steps N --seed S --out PATH)", add_help=False)
 
+    sub.add_parser("probe-layers", help="choose an SSL model's layer by linear probes on the validation split",
+                   add_help=False)
     f0 = sub.add_parser("f0-stats", help="per-speaker F0 statistics of the corpus with the course tracker (notebook 04)")
     f0.add_argument("--split", default="train", choices=["train", "valid", "test"])
     f0.add_argument("--out", default="data/f0_stats.json")
@@ -63,10 +69,16 @@ def main(argv: list[str] | None = None) -> int:
         from .disentangle import main as beta_vae_main
         beta_vae_main(rest)
         return 0
+    if args.group == "train" and args.model == "ssl":
+        from .ssl import main as ssl_main
+        return ssl_main(rest)
     if args.group == "train" and args.model == "f0vq":
         from .vqvae import main as f0vq_main
         f0vq_main(rest)
         return 0
+    if args.group == "probe-layers":
+        from .probe import main as probe_main
+        return probe_main(rest)
     if args.group == "corpus" and args.action == "build":
         from .corpus_build import main as build_main
         return build_main(rest)

@@ -77,3 +77,5 @@ register(Exercise(
 from . import exercises_01  # noqa: E402,F401  (registers 01.*)
 from . import exercises_04  # noqa: E402,F401  (registers 04.*)
 from . import exercises_04_vq  # noqa: E402,F401  (registers 04 VQ exercises)
+from . import exercises_02  # noqa: E402,F401  (registers 02.info_nce, 02.mask_from_starts)
+from . import exercises_02_w2v  # noqa: E402,F401  (registers 02.negative_sampling_loss)
