@@ -162,44 +162,64 @@ def model_representations(model, name: str | None = None, cache: dict | None = N
     return {f"{name} {layer}": layer_fn(i) for i, layer in enumerate(model.layer_names)}
 
 
-def choose_layer(model, train_utts, valid_utts, max_train: int | None = 40000) -> tuple[int, dict]:
-    """The layer the course quantises: highest phone-probe accuracy on the *validation* split.
+def content_margin(row: dict) -> float:
+    """The score the course chooses its content layer by: phone accuracy minus speaker accuracy.
 
-    Ties (within 0.5 percentage points) go to the layer with less speaker information.
-    Returns ``(layer index, probe table of every layer)``; the test split stays untouched
-    for the notebook's report. Taught in notebook 02.
+    Units should carry *what* is said and leave *who* says it to the speaker stream, so a
+    point of phone accuracy and a point less of speaker accuracy count the same.
+
+    >>> content_margin({"phone": 0.70, "speaker": 0.60})
+    0.1
     """
-    reps = model_representations(model)
+    return round(row["phone"] - row["speaker"], 12)
+
+
+def choose_layer(models: Mapping[str, object], train_utts, valid_utts, max_train: int | None = 40000):
+    """The (model, layer) the course quantises: best :func:`content_margin` on the *validation* split.
+
+    ``models`` maps a name to a model from :mod:`resynth_lib.ssl`. Returns
+    ``(model name, layer index, probe table of every layer of every model)``; the test
+    split stays untouched for the notebook's report. Taught in notebook 02.
+    """
+    reps, owner = {}, {}
+    for name, model in models.items():
+        for i, (rep, fn) in enumerate(model_representations(model, name).items()):
+            reps[rep] = fn
+            owner[rep] = (name, i)
     table = probe_representations(reps, train_utts, valid_utts, max_train=max_train, progress=True)
-    rows = list(table.values())
-    best_phone = max(r["phone"] for r in rows)
-    candidates = [i for i, r in enumerate(rows) if r["phone"] >= best_phone - 0.005]
-    return min(candidates, key=lambda i: rows[i]["speaker"]), table
+    best = max(table, key=lambda rep: content_margin(table[rep]))
+    return owner[best][0], owner[best][1], table
 
 
 def main(argv=None) -> int:
-    """``resynth probe-layers CHECKPOINT``: choose the layer on the validation split and record it."""
+    """``resynth probe-layers CHECKPOINT...``: choose the content layer on the validation split."""
     import argparse
     import json
     from pathlib import Path
 
+    from .config import machine_info
     from .data import load_corpus
-    from .ssl import load_ssl_model
+    from .ssl import CHECKPOINT_DIR, load_ssl_model
     parser = argparse.ArgumentParser(prog="resynth probe-layers", description=main.__doc__)
-    parser.add_argument("checkpoint", help="a checkpoint written by `resynth train ssl` (its .json is updated)")
+    parser.add_argument("checkpoints", nargs="+", help="checkpoints written by `resynth train ssl`")
     parser.add_argument("--max-train", type=int, default=40000, help="training frames per probe")
+    parser.add_argument("--out", default=str(CHECKPOINT_DIR / "content_layer.json"))
+    parser.add_argument("--force", action="store_true", help="replace an existing output")
     args = parser.parse_args(argv)
-    model = load_ssl_model(args.checkpoint)
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        parser.error(f"{out} exists; pass --force to replace it")
+    models = {Path(c).stem: load_ssl_model(c) for c in args.checkpoints}
     corpus = load_corpus()
-    layer, table = choose_layer(model, corpus.utterances(split="train"), corpus.utterances(split="valid"),
-                                args.max_train)
-    record_path = Path(args.checkpoint).with_suffix(".json")
-    record = json.loads(record_path.read_text()) if record_path.exists() else {}
-    record["chosen_layer"] = layer
-    record["chosen_layer_name"] = model.layer_names[layer]
-    record["valid_probes"] = {"command": "resynth probe-layers " + " ".join(argv or []), "table": table}
-    record_path.write_text(json.dumps(record, indent=2) + "\n")
-    for name, row in table.items():
-        print(f"{name:>16}: phone {row['phone']:.3f}  speaker {row['speaker']:.3f}")
-    print(f"chosen layer: {layer} ({model.layer_names[layer]}); written to {record_path}")
+    name, layer, table = choose_layer(models, corpus.utterances(split="train"), corpus.utterances(split="valid"),
+                                      args.max_train)
+    checkpoint = next(c for c in args.checkpoints if Path(c).stem == name)
+    choice = {"checkpoint": Path(checkpoint).name, "kind": models[name].kind, "layer": layer,
+              "layer_name": models[name].layer_names[layer], "rule": "max phone - speaker probe accuracy, valid split",
+              "command": "resynth probe-layers " + " ".join(argv if argv is not None else []),
+              "valid_table": table, "machine": machine_info()}
+    out.write_text(json.dumps(choice, indent=2) + "\n")
+    for rep, row in table.items():
+        print(f"{rep:>22}: phone {row['phone']:.3f}  speaker {row['speaker']:.3f}  margin {content_margin(row):+.3f}")
+    print(f"chosen: {name} layer {layer} ({choice['layer_name']}); wrote {out}")
     return 0

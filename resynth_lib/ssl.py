@@ -95,6 +95,29 @@ def span_mask(batch: int, frames: int, mask_prob: float = 0.08, span: int = 10, 
     return mask_from_starts(starts, span)
 
 
+def warp_frequency(x: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
+    """Stretch each example's mel axis by its factor (vocal-tract-length perturbation).
+
+    ``x`` is ``(B, frames, bands)``; band ``j`` of example ``b`` is read, by linear
+    interpolation, from band ``j * factors[b]`` (clamped to the top band). A factor above
+    1 moves spectral peaks down, like a longer vocal tract; below 1, up. Used as
+    augmentation: the model sees warped input but must predict targets made from the
+    unwarped audio, so *who* is speaking (vocal-tract length, a large part of it) stops
+    helping. Taught in notebook 02.
+
+    >>> x = torch.arange(4.0).repeat(1, 1, 1)          # bands 0, 1, 2, 3
+    >>> warp_frequency(x, torch.tensor([0.5])).tolist()
+    [[[0.0, 0.5, 1.0, 1.5]]]
+    """
+    bands = x.shape[-1]
+    pos = (torch.arange(bands, dtype=x.dtype) * factors[:, None].to(x.dtype)).clamp(0, bands - 1)  # (B, bands)
+    low = pos.floor().long()
+    high = (low + 1).clamp(max=bands - 1)
+    frac = (pos - low).unsqueeze(1)
+    index = lambda i: i.unsqueeze(1).expand(-1, x.shape[1], -1)  # noqa: E731
+    return torch.gather(x, 2, index(low)) * (1 - frac) + torch.gather(x, 2, index(high)) * frac
+
+
 def info_nce(predictions: torch.Tensor, candidates: torch.Tensor, positive: torch.Tensor,
              temperature: float = 1.0) -> torch.Tensor:
     """InfoNCE: cross-entropy of picking the positive candidate by dot-product score.
@@ -133,7 +156,7 @@ class CPCModel(nn.Module):
 
     kind = "cpc"
 
-    def __init__(self, n_mels: int = SSL_MELS, dim: int = 128, steps: int = 12):
+    def __init__(self, n_mels: int = SSL_MELS, dim: int = 128, steps: int = 6):
         super().__init__()
         self.config = {"n_mels": n_mels, "dim": dim, "steps": steps}
         self.front_end = ConvFrontEnd(n_mels, dim)
@@ -168,7 +191,8 @@ class HuBERTModel(nn.Module):
     """Masked prediction at 50 Hz: conv front end -> transformer -> cluster logits.
 
     Masked frames of the front end's output are replaced by a learned vector before a
-    convolutional position embedding and ``layers`` pre-norm transformer layers;
+    convolutional position embedding and ``layers`` pre-norm transformer layers (with
+    ``attention_window``, each frame attends only to frames at most that far away);
     ``loss(x, targets, mask)`` is the cross-entropy of the ``n_targets``-way cluster
     prediction at the masked frames. ``hidden_states(x)`` returns ``layers + 1`` arrays
     (front end, then every transformer layer). Taught in notebook 02.
@@ -185,10 +209,11 @@ class HuBERTModel(nn.Module):
     kind = "hubert"
 
     def __init__(self, n_mels: int = SSL_MELS, dim: int = 128, layers: int = 4, heads: int = 4,
-                 n_targets: int = 100, dropout: float = 0.0):
+                 n_targets: int = 100, dropout: float = 0.0, attention_window: int | None = None):
         super().__init__()
         self.config = {"n_mels": n_mels, "dim": dim, "layers": layers, "heads": heads,
-                       "n_targets": n_targets, "dropout": dropout}
+                       "n_targets": n_targets, "dropout": dropout, "attention_window": attention_window}
+        self.attention_window = attention_window
         self.front_end = ConvFrontEnd(n_mels, dim)
         self.mask_vector = nn.Parameter(torch.randn(dim) * 0.1)
         self.position = nn.Conv1d(dim, dim, kernel_size=31, padding=15, groups=8)
@@ -205,8 +230,12 @@ class HuBERTModel(nn.Module):
         if mask is not None:
             h = torch.where(mask[..., None], self.mask_vector.to(h.dtype), h)
         h = h + F.gelu(self.position(h.transpose(1, 2))).transpose(1, 2)
+        band = None
+        if self.attention_window is not None:  # each frame attends to frames at most `window` away
+            t = torch.arange(h.shape[1], device=h.device)
+            band = (t[:, None] - t[None, :]).abs() > self.attention_window
         for layer in self.layers:
-            h = layer(h)
+            h = layer(h, src_mask=band)
             states.append(h)
         return states
 
@@ -276,7 +305,7 @@ def train_ssl(kind: str, inputs: list[np.ndarray], targets: list[np.ndarray] | N
               batch_size: int = 8, frames: int = 150, lr: float = 1e-3, warmup: int = 200, seed: int = 0,
               model_args: dict | None = None, checkpoint_path=None, checkpoint_every: int = 250,
               resume: bool = False, progress: bool = True, device: str = "cpu", log_every: int = 10,
-              stop_at: int | None = None):
+              stop_at: int | None = None, warp: float = 0.0):
     """Train a :class:`CPCModel` (``kind="cpc"``) or :class:`HuBERTModel` (``"hubert"``).
 
     Utterances are concatenated into one stream and batches are random windows of
@@ -284,7 +313,9 @@ def train_ssl(kind: str, inputs: list[np.ndarray], targets: list[np.ndarray] | N
     clipped at 1. Every ``checkpoint_every`` steps model + optimiser + random states go
     to ``checkpoint_path`` (a *resume* file for ``runs/``), and ``resume=True``
     continues from it; ``stop_at`` ends the run early at that step (the learning-rate
-    schedule still follows ``steps``), as an interruption would. Returns ``(model, history)``; ``history`` has per-``log_every``
+    schedule still follows ``steps``), as an interruption would. ``warp > 0`` stretches
+    every window's mel axis by a random factor in ``[1 - warp, 1 + warp]``
+    (:func:`warp_frequency`) before the model sees it. Returns ``(model, history)``; ``history`` has per-``log_every``
     ``step``, ``loss``, ``accuracy`` and ``seconds``. Taught in notebook 02.
 
     >>> rng = np.random.default_rng(0)
@@ -343,6 +374,8 @@ def train_ssl(kind: str, inputs: list[np.ndarray], targets: list[np.ndarray] | N
         t0, running = time.perf_counter(), []
         for step in steps_iter:
             x, y = _windows(stream_x, stream_y, batch_size, frames, rng)
+            if warp > 0:
+                x = warp_frequency(x, torch.from_numpy(rng.uniform(1 - warp, 1 + warp, batch_size)))
             mask = torch.from_numpy(span_mask(batch_size, frames, rng=rng)) if kind == "hubert" else None
             for group in optimiser.param_groups:
                 group["lr"] = lr_at(step)
@@ -411,6 +444,34 @@ def load_ssl_model(path=None, kind: str = "hubert") -> nn.Module:
     return model.eval()
 
 
+def load_content_model(choice_path=None):
+    """The course's content encoder: ``(model, layer index, choice record)``.
+
+    Reads ``data/checkpoints/content_layer.json`` (written by ``resynth probe-layers``),
+    which names the checkpoint and the layer chosen on the validation split. Notebooks 03
+    and later quantise ``content_features(model, layer, wav)``. Taught in notebook 02.
+
+    >>> model, layer, choice = load_content_model()     # doctest: +SKIP
+    """
+    choice_path = Path(choice_path) if choice_path is not None else CHECKPOINT_DIR / "content_layer.json"
+    if not choice_path.exists():
+        raise FileNotFoundError(f"no content-layer choice at {choice_path}; run `resynth probe-layers "
+                                f"data/checkpoints/ssl_hubert.pt data/checkpoints/ssl_cpc.pt`")
+    choice = json.loads(choice_path.read_text())
+    model = load_ssl_model(choice_path.parent / choice["checkpoint"])
+    return model, choice["layer"], choice
+
+
+def content_features(model: nn.Module, layer: int, wav) -> np.ndarray:
+    """``(len(wav) // 320, dim)`` features of one layer for a 16 kHz waveform.
+
+    >>> model = CPCModel(dim=8).eval()
+    >>> content_features(model, 2, np.random.default_rng(0).normal(size=16000)).shape
+    (50, 8)
+    """
+    return layer_features(model, ssl_input(wav))[layer]
+
+
 def main(argv=None) -> int:
     """``resynth train ssl``: fit the targets (HuBERT), train, write checkpoint + record."""
     import argparse
@@ -426,6 +487,8 @@ def main(argv=None) -> int:
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--clusters", type=int, default=100)
+    parser.add_argument("--attention-window", type=int, default=None, help="frames each frame may attend to")
+    parser.add_argument("--warp", type=float, default=0.0, help="random mel-axis stretch, e.g. 0.15")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
@@ -442,14 +505,14 @@ def main(argv=None) -> int:
     targets, model_args = None, {"dim": args.dim}
     if args.kind == "hubert":
         targets, _ = kmeans_targets(data["mfcc"], args.clusters, seed=args.seed)
-        model_args |= {"layers": args.layers, "n_targets": args.clusters}
-    resume_file = Path("runs") / f"ssl_{args.kind}_resume.pt"
+        model_args |= {"layers": args.layers, "n_targets": args.clusters, "attention_window": args.attention_window}
+    resume_file = Path("runs") / f"{out.stem}_resume.pt"
     model, history = train_ssl(args.kind, data["inputs"], targets, steps=args.steps, batch_size=args.batch_size,
                                frames=args.frames, lr=args.lr, seed=args.seed, model_args=model_args,
-                               checkpoint_path=resume_file, resume=args.resume, device=args.device)
+                               checkpoint_path=resume_file, resume=args.resume, device=args.device, warp=args.warp)
     record = {"command": "resynth train ssl " + " ".join(argv if argv is not None else []),
               "kind": args.kind, "seed": args.seed, "steps": args.steps, "batch_size": args.batch_size,
-              "frames": args.frames, "lr": args.lr, "model_args": model_args,
+              "frames": args.frames, "lr": args.lr, "warp": args.warp, "model_args": model_args,
               "train_utterances": len(data["inputs"]), "wall_seconds": round(history["seconds"], 1),
               "final_loss": history["loss"][-1], "final_accuracy": history["accuracy"][-1],
               "loss_curve": {"step": history["step"][::10], "loss": history["loss"][::10],
