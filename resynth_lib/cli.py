@@ -7,6 +7,7 @@
     resynth train beta-vae --beta 4 --out data/checkpoints/beta_vae_beta4.pt [--force]   (notebook 01)
     resynth train f0vq [--steps N] [--seed S] [--out data/checkpoints/f0_vqvae.pt] [--resume] [--force]   (notebook 04)
     resynth train ssl [--kind hubert|cpc] [--steps N] [--seed S] [--device cpu] [--resume] [--force]   (notebook 02)
+    resynth train kmeans [--source ssl|mfcc] [--clusters 100] [--force]                   (notebook 03)
     resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02)
     resynth f0-stats [--split train] [--out data/f0_stats.json] [--force]                (notebook 04)
 
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     train_sub.add_parser("beta-vae", help="the beta-VAE of notebook 01 (--beta B --out PATH)", add_help=False)
     train_sub.add_parser("ssl", help="the CPC- or HuBERT-style speech model of notebook 02 (--kind hubert|cpc)",
                          add_help=False)
+    train_sub.add_parser("kmeans", help="the unit quantiser of notebook 03 (--source ssl|mfcc --clusters K)",
+                         add_help=False)
     train_sub.add_parser("f0vq", help="the F0 VQ-VAE of notebook 04 (--steps N --seed S --out PATH)", add_help=False)
 
     sub.add_parser("probe-layers", help="choose an SSL model's layer by linear probes on the validation split",
@@ -72,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.group == "train" and args.model == "ssl":
         from .ssl import main as ssl_main
         return ssl_main(rest)
+    if args.group == "train" and args.model == "kmeans":
+        from .units import main as kmeans_main
+        return kmeans_main(rest)
     if args.group == "train" and args.model == "f0vq":
         from .vqvae import main as f0vq_main
         f0vq_main(rest)

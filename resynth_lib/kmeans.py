@@ -7,6 +7,7 @@ This module is that quantiser, vectorised in numpy:
 * :func:`kmeans_plus_plus` -- seeding: each new centroid is drawn with probability
   proportional to the squared distance to the nearest centroid chosen so far;
 * :func:`assign_clusters` -- the assignment step (nearest centroid of every point);
+* :func:`cluster_sums` -- per-cluster sums of points (``np.bincount``, fast);
 * :func:`update_centroids` -- the update step (mean of each cluster; an *empty* cluster
   is re-seeded at the point farthest from its centroid, so no centroid is wasted);
 * :class:`KMeans` -- Lloyd's algorithm (alternate the two steps until the inertia stops
@@ -42,9 +43,18 @@ def squared_distances(X, centroids) -> np.ndarray:
     >>> squared_distances(np.array([[0.0, 0.0], [3.0, 4.0]]), np.array([[0.0, 0.0]])).ravel().tolist()
     [0.0, 25.0]
     """
-    X, C = np.asarray(X), np.asarray(centroids)
-    d = (X * X).sum(1)[:, None] - 2.0 * X @ C.T + (C * C).sum(1)[None, :]
-    return np.maximum(d, 0.0)
+    X = np.asarray(X)
+    return _squared_distances(X, centroids, (X * X).sum(1))
+
+
+def _squared_distances(X, centroids, x_squared) -> np.ndarray:
+    """:func:`squared_distances` with the ``|x|^2`` of the rows given (k-means++ reuses them)."""
+    C = np.asarray(centroids)
+    d = X @ C.T                      # in place from here on: one (N, K) array, no temporaries
+    d *= -2.0
+    d += x_squared[:, None]
+    d += (C * C).sum(1)[None, :]
+    return np.maximum(d, 0.0, out=d)
 
 
 def assign_clusters(X, centroids):
@@ -61,9 +71,26 @@ def assign_clusters(X, centroids):
     best = np.empty(len(X), dtype=np.float64)
     for start in range(0, len(X), CHUNK):
         d = squared_distances(X[start:start + CHUNK], centroids)
-        labels[start:start + CHUNK] = d.argmin(1)
-        best[start:start + CHUNK] = d[np.arange(len(d)), labels[start:start + CHUNK]]
+        nearest = d.argmin(1)
+        labels[start:start + CHUNK] = nearest
+        best[start:start + CHUNK] = np.take_along_axis(d, nearest[:, None], 1)[:, 0]
     return labels, best
+
+
+def cluster_sums(X, labels, K: int) -> np.ndarray:
+    """``(K, D)`` float64 sums of the rows of ``X`` in each cluster.
+
+    One ``np.bincount`` per feature: it adds the rows in the same order as
+    ``np.add.at(sums, labels, X)`` (so the same floating-point result) about 10x faster.
+
+    >>> cluster_sums(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.array([1, 0, 1]), 3).tolist()
+    [[3.0, 4.0], [6.0, 8.0], [0.0, 0.0]]
+    """
+    X = np.asarray(X)
+    sums = np.empty((K, X.shape[1]), dtype=np.float64)
+    for j in range(X.shape[1]):
+        sums[:, j] = np.bincount(labels, weights=X[:, j], minlength=K)
+    return sums
 
 
 def update_centroids(X, labels, centroids):
@@ -81,10 +108,14 @@ def update_centroids(X, labels, centroids):
     """
     X = np.asarray(X)
     old = np.asarray(centroids)
+    labels = np.asarray(labels)
     K = len(old)
+    if labels.shape != (len(X),):
+        raise ValueError(f"labels has shape {labels.shape}; expected one label per row of X ({len(X)},)")
+    if len(labels) and (labels.min() < 0 or labels.max() >= K):
+        raise ValueError(f"labels must lie in 0..{K - 1} (one per centroid), got {labels.min()}..{labels.max()}")
     counts = np.bincount(labels, minlength=K)
-    sums = np.zeros_like(old, dtype=np.float64)
-    np.add.at(sums, labels, X)
+    sums = cluster_sums(X, labels, K)
     new = old.astype(np.float64).copy()
     filled = counts > 0
     new[filled] = sums[filled] / counts[filled, None]
@@ -113,16 +144,23 @@ def kmeans_plus_plus(X, K: int, rng=None) -> np.ndarray:
         raise ValueError(f"K={K} must be between 1 and the number of points ({len(X)})")
     rng = np.random.default_rng(rng)
     centroids = np.empty((K, X.shape[1]), dtype=X.dtype)
-    centroids[0] = X[rng.integers(len(X))]
-    closest = squared_distances(X, centroids[:1]).ravel()
+    idx = rng.integers(len(X))
+    centroids[0] = X[idx]
+    x_squared = (X * X).sum(1)
+    closest = _squared_distances(X, centroids[:1], x_squared).ravel()
+    chosen = np.zeros(len(X), dtype=bool)
+    chosen[idx] = True
     for k in range(1, K):
         total = closest.sum()
-        if total <= 0:  # fewer distinct points than K: any point will do
-            idx = rng.integers(len(X))
+        if total <= 0:  # every point sits on a centroid (fewer distinct points than K): any new one will do
+            idx = int(rng.choice(np.flatnonzero(~chosen)))
         else:
             idx = min(int(np.searchsorted(np.cumsum(closest), rng.random() * total)), len(X) - 1)
+            if chosen[idx]:  # rounding (float32 sums, clipping at the end) landed on a chosen point:
+                idx = int(np.argmax(np.where(chosen, -np.inf, closest)))  # take the farthest unchosen one
+        chosen[idx] = True
         centroids[k] = X[idx]
-        closest = np.minimum(closest, squared_distances(X, centroids[k:k + 1]).ravel())
+        np.minimum(closest, _squared_distances(X, centroids[k:k + 1], x_squared).ravel(), out=closest)
     return centroids
 
 
@@ -165,6 +203,10 @@ class KMeans:
 
     def fit(self, X) -> "KMeans":
         X = _check_points(X)
+        if not 1 <= self.n_clusters <= len(X):
+            raise ValueError(f"n_clusters={self.n_clusters} must be between 1 and the number of points ({len(X)})")
+        if self.n_init < 1:
+            raise ValueError(f"n_init must be at least 1, got {self.n_init}")
         rng = np.random.default_rng(self.seed)
         best = None
         for _ in range(self.n_init):
@@ -225,6 +267,8 @@ class MiniBatchKMeans(KMeans):
 
     def fit(self, X) -> "MiniBatchKMeans":
         X = _check_points(X)
+        if not 1 <= self.n_clusters <= len(X):
+            raise ValueError(f"n_clusters={self.n_clusters} must be between 1 and the number of points ({len(X)})")
         rng = np.random.default_rng(self.seed)
         init_size = min(len(X), self.init_size or max(3 * self.batch_size, 3 * self.n_clusters))
         C = kmeans_plus_plus(X[rng.choice(len(X), init_size, replace=False)], self.n_clusters, rng).astype(np.float64)
@@ -236,8 +280,7 @@ class MiniBatchKMeans(KMeans):
             labels, d2 = assign_clusters(batch, C)
             history.append(float(d2.sum()))
             batch_counts = np.bincount(labels, minlength=self.n_clusters)
-            sums = np.zeros_like(C)
-            np.add.at(sums, labels, batch)
+            sums = cluster_sums(batch, labels, self.n_clusters)
             hit = batch_counts > 0
             counts[hit] += batch_counts[hit]
             rate = batch_counts[hit] / counts[hit]
