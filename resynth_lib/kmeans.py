@@ -127,12 +127,14 @@ def update_centroids(X, labels, centroids):
     return new.astype(old.dtype), len(empty)
 
 
-def kmeans_plus_plus(X, K: int, rng=None) -> np.ndarray:
+def kmeans_plus_plus(X, K: int, rng=None, local_trials: int = 1) -> np.ndarray:
     """k-means++ seeding (Arthur & Vassilvitskii, 2007): ``K`` rows of ``X`` as initial centroids.
 
     The first centroid is a uniformly random point; each next one is drawn with
     probability proportional to ``D(x)^2``, the squared distance from ``x`` to the
-    nearest centroid already chosen. Taught in notebook 03.
+    nearest centroid already chosen. With ``local_trials = L > 1`` (*greedy* k-means++,
+    scikit-learn's default with ``L = 2 + ln K``), each step draws ``L`` candidates that way
+    and keeps the one that lowers the total ``sum D(x)^2`` most. Taught in notebook 03.
 
     >>> X = np.array([[0.0, 0.0], [0.1, 0.0], [10.0, 10.0], [10.1, 10.0]])
     >>> C = kmeans_plus_plus(X, 2, rng=0)
@@ -154,10 +156,15 @@ def kmeans_plus_plus(X, K: int, rng=None) -> np.ndarray:
         total = closest.sum()
         if total <= 0:  # every point sits on a centroid (fewer distinct points than K): any new one will do
             idx = int(rng.choice(np.flatnonzero(~chosen)))
-        else:
+        elif local_trials <= 1:
             idx = min(int(np.searchsorted(np.cumsum(closest), rng.random() * total)), len(X) - 1)
-            if chosen[idx]:  # rounding (float32 sums, clipping at the end) landed on a chosen point:
-                idx = int(np.argmax(np.where(chosen, -np.inf, closest)))  # take the farthest unchosen one
+        else:  # greedy: the candidate that leaves the smallest total squared distance
+            draws = np.searchsorted(np.cumsum(closest), rng.random(local_trials) * total)
+            candidates = np.minimum(draws, len(X) - 1)
+            d = _squared_distances(X, X[candidates], x_squared)
+            idx = int(candidates[np.argmin(np.minimum(closest[:, None], d).sum(0))])
+        if chosen[idx]:  # rounding (float32 sums, clipping at the end) landed on a chosen point:
+            idx = int(np.argmax(np.where(chosen, -np.inf, closest)))  # take the farthest unchosen one
         chosen[idx] = True
         centroids[k] = X[idx]
         np.minimum(closest, _squared_distances(X, centroids[k:k + 1], x_squared).ravel(), out=closest)
@@ -169,7 +176,8 @@ class KMeans:
 
     After :meth:`fit`: ``cluster_centers_`` (K, D), ``labels_``, ``inertia_`` (sum of
     squared distances, the objective), ``n_iter_`` and ``inertia_history_`` of the kept
-    run (non-increasing). ``predict`` assigns new points. ``init`` is ``"k-means++"``,
+    run (non-increasing). ``predict`` assigns new points. ``init`` is ``"k-means++"``
+    (greedy with ``local_trials`` candidates per step, default ``2 + ln K``; 1 = plain),
     ``"random"`` (K distinct random points) or an array of initial centroids.
     Taught in notebook 03 (``03_discrete_units_kmeans``).
 
@@ -185,14 +193,20 @@ class KMeans:
     """
 
     def __init__(self, n_clusters: int = 100, init="k-means++", n_init: int = 1, max_iter: int = 100,
-                 tol: float = 1e-4, seed: int | None = 0):
+                 tol: float = 1e-4, seed: int | None = 0, local_trials: int | None = None):
         self.n_clusters, self.init, self.n_init = n_clusters, init, n_init
         self.max_iter, self.tol, self.seed = max_iter, tol, seed
+        self.local_trials = local_trials
+
+    @property
+    def seeding_trials(self) -> int:
+        """k-means++ candidates per step: ``local_trials``, or ``2 + ln K`` (greedy, as scikit-learn) when None."""
+        return self.local_trials if self.local_trials is not None else 2 + int(np.log(self.n_clusters))
 
     def _initial(self, X, rng):
         if isinstance(self.init, str):
             if self.init == "k-means++":
-                return kmeans_plus_plus(X, self.n_clusters, rng)
+                return kmeans_plus_plus(X, self.n_clusters, rng, self.seeding_trials)
             if self.init == "random":
                 return X[rng.choice(len(X), self.n_clusters, replace=False)].copy()
             raise ValueError(f"init must be 'k-means++', 'random' or an array, got {self.init!r}")
@@ -261,8 +275,9 @@ class MiniBatchKMeans(KMeans):
     """
 
     def __init__(self, n_clusters: int = 100, batch_size: int = 1024, max_iter: int = 300,
-                 init_size: int | None = None, seed: int | None = 0, reassign_after: int = 50):
-        super().__init__(n_clusters, "k-means++", 1, max_iter, 0.0, seed)
+                 init_size: int | None = None, seed: int | None = 0, reassign_after: int = 50,
+                 local_trials: int | None = None):
+        super().__init__(n_clusters, "k-means++", 1, max_iter, 0.0, seed, local_trials)
         self.batch_size, self.init_size, self.reassign_after = batch_size, init_size, reassign_after
 
     def fit(self, X) -> "MiniBatchKMeans":
@@ -271,7 +286,8 @@ class MiniBatchKMeans(KMeans):
             raise ValueError(f"n_clusters={self.n_clusters} must be between 1 and the number of points ({len(X)})")
         rng = np.random.default_rng(self.seed)
         init_size = min(len(X), self.init_size or max(3 * self.batch_size, 3 * self.n_clusters))
-        C = kmeans_plus_plus(X[rng.choice(len(X), init_size, replace=False)], self.n_clusters, rng).astype(np.float64)
+        C = kmeans_plus_plus(X[rng.choice(len(X), init_size, replace=False)], self.n_clusters, rng,
+                             self.seeding_trials).astype(np.float64)
         counts = np.zeros(self.n_clusters)
         idle = np.zeros(self.n_clusters, dtype=np.int64)
         history = []

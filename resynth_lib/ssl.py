@@ -266,7 +266,8 @@ def kmeans_targets(mfccs: list[np.ndarray], n_clusters: int = 100, seed: int = 0
     stacked = np.concatenate(mfccs)
     rng = np.random.default_rng(seed)
     sample = stacked[rng.choice(len(stacked), min(max_frames, len(stacked)), replace=False)]
-    km = KMeans(n_clusters, seed=seed, max_iter=100).fit(sample)
+    # plain k-means++ (local_trials=1): the targets the shipped HuBERT-style checkpoint was trained on
+    km = KMeans(n_clusters, seed=seed, max_iter=100, local_trials=1).fit(sample)
     return [km.predict(m) for m in mfccs], km
 
 
