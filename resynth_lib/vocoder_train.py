@@ -1,0 +1,290 @@
+"""Training the HiFi-GAN vocoder: data from the three code streams, the GAN loop, multi-process runs.
+
+* :func:`utterance_codes` -- one utterance's content units (50 Hz, the shipped quantiser
+  of notebook 03), F0 codes (12.5 Hz, the F0 VQ-VAE of notebook 04) and speaker id;
+* :func:`prepare_vocoder_data` -- those codes for many utterances, with the waveform;
+* :func:`train_vocoder` -- alternating discriminator and generator updates (AdamW,
+  betas 0.8/0.99, exponential learning-rate decay as in HiFi-GAN) on random windows;
+  resumable from ``checkpoint_path``; under ``torchrun`` every process trains on its own
+  windows and DistributedDataParallel averages the gradients;
+* ``resynth train vocoder`` -- the command (:func:`main`), with ``--device`` and ``torchrun``.
+
+Taught in notebook 06 (``06_hifigan_vocoder``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel
+
+from . import vocoder as V
+from .frames import HOP, num_frames
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "data" / "checkpoints"
+F0_PER_UNIT = 4   # 50 Hz units per 12.5 Hz F0 code
+
+
+def utterance_codes(wav, speaker: str, quantiser, f0_model, f0_stats: dict) -> dict:
+    """Units ``(T,)``, F0 codes ``(ceil(T / 4),)`` and the waveform cut to ``320 T`` samples.
+
+    ``quantiser`` is a :class:`resynth_lib.units.UnitQuantiser`; ``f0_model`` and
+    ``f0_stats`` come from :func:`resynth_lib.vqvae.load_f0_vqvae` and
+    :func:`resynth_lib.pitch.load_f0_stats`. Taught in notebook 06.
+    """
+    from .pitch import track_f0
+    from .vqvae import quantise_contour
+    T = num_frames(wav)
+    units = quantiser.units(wav)[:T]
+    f0 = track_f0(wav)[:4 * T]                                     # 5 ms frames: 4 per 20 ms unit frame
+    codes = quantise_contour(f0_model, f0, f0_stats, speaker)
+    n_codes = -(-T // F0_PER_UNIT)
+    codes = np.concatenate([codes, np.repeat(codes[-1:], max(0, n_codes - len(codes)))])[:n_codes]
+    return {"wav": np.asarray(wav[:T * HOP], dtype=np.float32), "units": units.astype(np.int64),
+            "f0_codes": codes.astype(np.int64)}
+
+
+def prepare_vocoder_data(utterances, speakers: list[str], quantiser=None, f0_model=None, f0_stats=None,
+                         progress: bool = True) -> list[dict]:
+    """:func:`utterance_codes` of each utterance plus its ``speaker`` index and ``utt_id`` (shipped models by default)."""
+    from .pitch import load_f0_stats
+    from .units import load_quantiser
+    from .vqvae import load_f0_vqvae
+    quantiser = quantiser or load_quantiser(source="ssl")
+    f0_model = f0_model or load_f0_vqvae()
+    f0_stats = f0_stats or load_f0_stats(CHECKPOINT_DIR.parent / "f0_stats.json")
+    items = list(utterances)
+    if progress:
+        from tqdm.auto import tqdm
+        items = tqdm(items, desc="codes", unit="utt")
+    data = []
+    for utt in items:
+        item = utterance_codes(utt.waveform(), utt.speaker, quantiser, f0_model, f0_stats)
+        item |= {"speaker": speakers.index(utt.speaker), "utt_id": utt.utt_id}
+        data.append(item)
+    return data
+
+
+def random_windows(data: list[dict], batch_size: int, frames: int, rng) -> tuple:
+    """A batch of ``frames``-long windows starting on F0-code boundaries: units, F0 codes, speakers, audio."""
+    if frames % F0_PER_UNIT:
+        raise ValueError(f"frames must be a multiple of {F0_PER_UNIT}, got {frames}")
+    long_enough = [d for d in data if len(d["units"]) >= frames]
+    if not long_enough:
+        raise ValueError(f"no utterance has {frames} frames; use a smaller window")
+    units, f0, spk, wav = [], [], [], []
+    for i in rng.integers(len(long_enough), size=batch_size):
+        d = long_enough[i]
+        start = F0_PER_UNIT * rng.integers((len(d["units"]) - frames) // F0_PER_UNIT + 1)
+        units.append(d["units"][start:start + frames])
+        f0.append(d["f0_codes"][start // F0_PER_UNIT:(start + frames) // F0_PER_UNIT])
+        spk.append(d["speaker"])
+        wav.append(d["wav"][start * HOP:(start + frames) * HOP])
+    return (torch.from_numpy(np.stack(units)), torch.from_numpy(np.stack(f0)), torch.tensor(spk),
+            torch.from_numpy(np.stack(wav))[:, None])
+
+
+class Vocoder(torch.nn.Module):
+    """Conditioner + generator: ``(units, f0_codes, speakers) -> waveform``.
+
+    Example
+    -------
+    >>> voc = Vocoder(n_units=10, n_speakers=2, channels=16)
+    >>> voc(torch.zeros(1, 8, dtype=torch.long), torch.zeros(1, 2, dtype=torch.long), torch.tensor([1])).shape
+    torch.Size([1, 1, 2560])
+    """
+
+    def __init__(self, n_units: int = 100, n_f0_codes: int = 20, n_speakers: int = 4, dim: int = 128,
+                 channels: int = 128):
+        super().__init__()
+        self.config = {"n_units": n_units, "n_f0_codes": n_f0_codes, "n_speakers": n_speakers, "dim": dim,
+                       "channels": channels}
+        self.conditioner = V.CodeConditioner(n_units, n_f0_codes, n_speakers, dim)
+        self.generator = V.HiFiGANGenerator(3 * dim, channels)
+
+    def forward(self, units, f0_codes, speakers):
+        return self.generator(self.conditioner(units, f0_codes, speakers))
+
+
+def _distributed() -> tuple[int, int]:
+    """``(rank, world size)``; initialises the process group when run under ``torchrun``."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not torch.distributed.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        torch.distributed.init_process_group(backend)
+    return (torch.distributed.get_rank() if world > 1 else 0), world
+
+
+def train_vocoder(data: list[dict], steps: int = 1000, batch_size: int = 4, frames: int = 32, channels: int = 128,
+                  n_speakers: int = 4, lr: float = 2e-4, lr_decay: float = 0.999, adversarial: bool = True,
+                  seed: int = 0, checkpoint_path=None, checkpoint_every: int = 200, resume: bool = False,
+                  progress: bool = True, device: str = "cpu", log_every: int = 10, stop_at: int | None = None):
+    """Train a :class:`Vocoder` with the multi-period and multi-scale discriminators.
+
+    Each step: the discriminators learn to score real windows 1 and generated windows 0
+    (least squares), then the generator minimises LSGAN + 2 x feature matching + 45 x mel
+    L1 (``adversarial=False``: mel L1 only, no discriminators). The learning rate decays by
+    ``lr_decay`` every 100 steps. Resume files hold models, optimisers and random
+    states. Under ``torchrun`` each process draws its own windows (seed + rank) and
+    gradients are averaged; only rank 0 writes. Returns ``(vocoder, history)``. Taught in notebook 06.
+
+    >>> rng = np.random.default_rng(0)
+    >>> data = [{"units": rng.integers(0, 10, 40), "f0_codes": rng.integers(0, 20, 10), "speaker": 0,
+    ...          "wav": (0.1 * rng.standard_normal(40 * 320)).astype(np.float32)}]
+    >>> voc, hist = train_vocoder(data, steps=2, batch_size=1, frames=8, channels=16, progress=False, log_every=1)
+    >>> sorted(hist)[:3], len(hist["mel"])
+    (['d_loss', 'g_loss', 'mel'], 2)
+    """
+    rank, world = _distributed()
+    n_units = int(max(d["units"].max() for d in data)) + 1
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        vocoder = Vocoder(max(n_units, 100), 20, n_speakers, 128, channels).to(device)
+        mpd, msd = V.MultiPeriodDiscriminator().to(device), V.MultiScaleDiscriminator().to(device)
+        opt_g = torch.optim.AdamW(vocoder.parameters(), lr, betas=(0.8, 0.99))
+        opt_d = torch.optim.AdamW(list(mpd.parameters()) + list(msd.parameters()), lr, betas=(0.8, 0.99))
+        rng = np.random.default_rng(seed + rank)
+        history = {"step": [], "mel": [], "g_loss": [], "d_loss": [], "seconds": 0.0}
+        start = 0
+        if resume and checkpoint_path is not None and Path(checkpoint_path).exists():
+            state = torch.load(checkpoint_path, map_location=device, weights_only=False)
+            for module, key in [(vocoder, "vocoder"), (mpd, "mpd"), (msd, "msd"), (opt_g, "opt_g"), (opt_d, "opt_d")]:
+                module.load_state_dict(state[key])
+            rng.bit_generator.state = state["numpy_rng"][rank] if world > 1 else state["numpy_rng"][0]
+            torch.set_rng_state(state["torch_rng"])
+            history, start = state["history"], state["step"]
+        g_model, mpd_model, msd_model = vocoder, mpd, msd
+        if world > 1:
+            g_model = DistributedDataParallel(vocoder)
+            mpd_model, msd_model = DistributedDataParallel(mpd), DistributedDataParallel(msd)
+        end = steps if stop_at is None else min(stop_at, steps)
+        steps_iter = range(start, end)
+        if progress and rank == 0:
+            from tqdm.auto import tqdm
+            steps_iter = tqdm(steps_iter, desc="vocoder", unit="step", initial=start, total=end)
+        t0, running = time.perf_counter(), []
+        for step in steps_iter:
+            lr_now = lr * lr_decay ** (step // 100)
+            for opt in (opt_g, opt_d):
+                for group in opt.param_groups:
+                    group["lr"] = lr_now
+            units, f0, spk, real = (t.to(device) for t in random_windows(data, batch_size, frames, rng))
+            fake = g_model(units, f0, spk)
+            d_loss = torch.zeros(())
+            if adversarial:
+                d_loss = sum(V.discriminator_loss(disc(real)[0], disc(fake.detach())[0])
+                             for disc in (mpd_model, msd_model))
+                opt_d.zero_grad()
+                d_loss.backward()
+                opt_d.step()
+            terms = V.generator_loss(real, fake, mpd_model, msd_model, adversarial=adversarial)
+            opt_g.zero_grad()
+            terms["total"].backward()
+            opt_g.step()
+            running.append((terms["mel"].item(), terms["total"].item(), d_loss.item()))
+            if (step + 1) % log_every == 0 or step + 1 == end:
+                mel, g_total, d_total = np.mean(running, axis=0)
+                running = []
+                history["step"].append(step + 1)
+                history["mel"].append(float(mel))
+                history["g_loss"].append(float(g_total))
+                history["d_loss"].append(float(d_total))
+                if progress and rank == 0:
+                    steps_iter.set_postfix(mel=f"{mel:.3f}", d=f"{d_total:.3f}")
+            if checkpoint_path is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == end):
+                history["seconds"] += time.perf_counter() - t0
+                t0 = time.perf_counter()
+                rngs = [rng.bit_generator.state]
+                if world > 1:
+                    rngs = [None] * world
+                    torch.distributed.all_gather_object(rngs, rng.bit_generator.state)
+                if rank == 0:
+                    Path(checkpoint_path).parent.mkdir(parents=True, exist_ok=True)
+                    torch.save({"vocoder": vocoder.state_dict(), "mpd": mpd.state_dict(), "msd": msd.state_dict(),
+                                "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step + 1,
+                                "history": history, "numpy_rng": rngs, "torch_rng": torch.get_rng_state()},
+                               checkpoint_path)
+        if checkpoint_path is None:
+            history["seconds"] += time.perf_counter() - t0
+    vocoder.eval()
+    return vocoder.cpu(), history
+
+
+def save_vocoder(vocoder: Vocoder, path, record: dict, force: bool = False) -> Path:
+    """Inference weights of the generator side only (config + state_dict) and a JSON record."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} exists; pass force=True (--force) to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"config": vocoder.config, "state_dict": vocoder.state_dict()}, path)
+    path.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    return path
+
+
+def load_vocoder(path=None) -> Vocoder:
+    """Load a vocoder written by :func:`save_vocoder` (default ``data/checkpoints/vocoder.pt``)."""
+    path = Path(path) if path is not None else CHECKPOINT_DIR / "vocoder.pt"
+    if not path.exists():
+        raise FileNotFoundError(f"no vocoder at {path}; train one with `resynth train vocoder`")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    vocoder = Vocoder(**state["config"])
+    vocoder.load_state_dict(state["state_dict"])
+    return vocoder.eval()
+
+
+def main(argv=None) -> int:
+    """``resynth train vocoder``: codes of the training split, GAN training, checkpoint + record."""
+    import argparse
+
+    from .config import machine_info
+    from .data import load_corpus
+    parser = argparse.ArgumentParser(prog="resynth train vocoder", description=main.__doc__)
+    parser.add_argument("--steps", type=int, default=20000)
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--frames", type=int, default=32, help="window length in 20 ms frames (multiple of 4)")
+    parser.add_argument("--channels", type=int, default=128, help="generator width (HiFi-GAN V1: 512)")
+    parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--no-adversarial", action="store_true", help="mel L1 only (the ablation of notebook 06)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads per process (0: default)")
+    parser.add_argument("--out", default=str(CHECKPOINT_DIR / "vocoder.pt"))
+    parser.add_argument("--resume", action="store_true", help="continue from runs/<out>_resume.pt")
+    parser.add_argument("--force", action="store_true", help="replace an existing output")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    rank, world = _distributed()
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        parser.error(f"{out} exists; pass --force to replace it")
+    corpus = load_corpus()
+    cache = Path("runs") / "vocoder_codes_train.pt"
+    if cache.exists():
+        data = torch.load(cache, weights_only=False)
+    else:
+        data = prepare_vocoder_data(corpus.utterances(split="train"), corpus.speakers, progress=rank == 0)
+        if rank == 0:
+            cache.parent.mkdir(exist_ok=True)
+            torch.save(data, cache)
+    vocoder, history = train_vocoder(data, args.steps, args.batch_size, args.frames, args.channels,
+                                     len(corpus.speakers), args.lr, adversarial=not args.no_adversarial,
+                                     seed=args.seed, checkpoint_path=Path("runs") / f"{out.stem}_resume.pt",
+                                     resume=args.resume, device=args.device)
+    if rank == 0:
+        record = {"command": "resynth train vocoder " + " ".join(argv if argv is not None else []),
+                  "steps": args.steps, "batch_size": args.batch_size, "processes": world, "frames": args.frames,
+                  "channels": args.channels, "adversarial": not args.no_adversarial, "seed": args.seed,
+                  "device": args.device, "train_utterances": len(data),
+                  "wall_seconds": round(history["seconds"], 1), "final_mel_l1": history["mel"][-1],
+                  "loss_curve": {k: history[k][::10] for k in ("step", "mel", "g_loss", "d_loss")},
+                  "machine": machine_info()}
+        save_vocoder(vocoder, out, record, force=args.force)
+        print(f"wrote {out} ({history['seconds']:.0f} s; final mel L1 {history['mel'][-1]:.3f})")
+    if world > 1:
+        torch.distributed.destroy_process_group()
+    return 0
