@@ -30,6 +30,7 @@ True
 PASS demo.double: matches the reference on 1 fixed input
 >>> fn = check("demo.double", lambda x: x + 1)   # doctest: +ELLIPSIS
 FAIL demo.double: input 1 ...
+>>> _ = REGISTRY.pop("demo.double")             # leave the registry as we found it
 """
 from __future__ import annotations
 

@@ -8,6 +8,7 @@
     resynth train f0vq [--steps N] [--seed S] [--out data/checkpoints/f0_vqvae.pt] [--resume] [--force]   (notebook 04)
     resynth train ssl [--kind hubert|cpc] [--steps N] [--seed S] [--device cpu] [--resume] [--force]   (notebook 02)
     resynth train kmeans [--source ssl|mfcc] [--clusters 100] [--force]                   (notebook 03)
+    resynth train dvector [--steps N] [--exclude SPEAKER] [--force]                      (notebook 05)
     resynth train vocoder [--steps N] [--channels C] [--device cpu] [--resume] [--force]   (notebook 06; torchrun ok)
     resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02)
     resynth f0-stats [--split train] [--out data/f0_stats.json] [--force]                (notebook 04)
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                          add_help=False)
     train_sub.add_parser("kmeans", help="the unit quantiser of notebook 03 (--source ssl|mfcc --clusters K)",
                          add_help=False)
+    train_sub.add_parser("dvector", help="the d-vector speaker encoder of notebook 05 (GE2E)", add_help=False)
     train_sub.add_parser("vocoder", help="the HiFi-GAN vocoder of notebook 06 (runs under torchrun too)",
                          add_help=False)
     train_sub.add_parser("f0vq", help="the F0 VQ-VAE of notebook 04 (--steps N --seed S --out PATH)", add_help=False)
@@ -81,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.group == "train" and args.model == "kmeans":
         from .units import main as kmeans_main
         return kmeans_main(rest)
+    if args.group == "train" and args.model == "dvector":
+        from .speaker import main as dvector_main
+        return dvector_main(rest)
     if args.group == "train" and args.model == "vocoder":
         from .vocoder_train import main as vocoder_main
         return vocoder_main(rest)
