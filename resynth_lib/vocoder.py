@@ -74,6 +74,37 @@ class CodeConditioner(nn.Module):
         return torch.cat([u, f[:, :T], s], dim=-1).transpose(1, 2)
 
 
+# ----------------------------------------------------------------- harmonic source (beyond the paper)
+F0_HOP_SAMPLES = 80      # the F0 contour's 5 ms frames at 16 kHz
+N_HARMONICS = 8
+
+
+def harmonic_source(f0_hz: torch.Tensor, hop: int = F0_HOP_SAMPLES, sample_rate: int = 16000,
+                    n_harmonics: int = N_HARMONICS) -> torch.Tensor:
+    """F0 contour ``(B, N)`` at one value per ``hop`` samples -> harmonics ``(B, n_harmonics, N * hop)``.
+
+    Channel ``h`` is ``sin((h + 1) * phase)`` where ``phase`` integrates the F0 contour
+    (linearly interpolated to the sample rate), zero where the harmonic would pass the
+    Nyquist frequency or F0 is 0. This is the excitation of neural source-filter models
+    (Wang et al., 2019): the generator no longer has to *invent* a periodic signal from an
+    F0 code, it only shapes one. Taught in notebook 06 (``06_hifigan_vocoder``).
+
+    >>> src = harmonic_source(torch.full((1, 4), 200.0))
+    >>> src.shape, round(float(src[0, 0, 20]), 3)   # sin(2 pi 200 * 20 / 16000) = sin(pi / 2)
+    (torch.Size([1, 8, 320]), 1.0)
+    """
+    f0 = f0_hz.float()
+    B, N = f0.shape
+    # sample-rate contour: value k holds at sample k * hop, linear in between, last held
+    per_sample = F.interpolate(torch.cat([f0, f0[:, -1:]], 1)[:, None], size=N * hop + 1, mode="linear",
+                               align_corners=True)[:, 0, :N * hop]
+    phase = 2 * torch.pi * torch.cumsum(per_sample / sample_rate, dim=1)
+    phase = phase - phase[:, :1]                                      # start every window at phase 0
+    h = torch.arange(1, n_harmonics + 1, dtype=f0.dtype)[None, :, None]
+    audible = (h * per_sample[:, None] < sample_rate / 2) & (per_sample[:, None] > 0)
+    return torch.sin(h * phase[:, None]) * audible
+
+
 # ----------------------------------------------------------------- generator
 class ResBlock(nn.Module):
     """Residual stack of dilated convolutions (one kernel size, several dilations)."""
@@ -105,26 +136,38 @@ class HiFiGANGenerator(nn.Module):
     """
 
     def __init__(self, in_channels: int = 384, channels: int = 128, upsample_rates=UPSAMPLE_RATES,
-                 kernels=RESBLOCK_KERNELS, dilations=RESBLOCK_DILATIONS):
+                 kernels=RESBLOCK_KERNELS, dilations=RESBLOCK_DILATIONS, source_channels: int = 0):
         super().__init__()
-        self.config = {"in_channels": in_channels, "channels": channels, "upsample_rates": list(upsample_rates)}
+        self.config = {"in_channels": in_channels, "channels": channels, "upsample_rates": list(upsample_rates),
+                       "source_channels": source_channels}
         self.pre = weight_norm(nn.Conv1d(in_channels, channels, 7, padding=3))
-        self.ups, self.blocks = nn.ModuleList(), nn.ModuleList()
-        ch = channels
+        self.ups, self.blocks, self.source_convs = nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
+        ch, remaining = channels, 1
+        for rate in upsample_rates:
+            remaining *= rate
         for rate in upsample_rates:
             self.ups.append(weight_norm(nn.ConvTranspose1d(ch, ch // 2, 2 * rate, stride=rate,
                                                            padding=rate // 2 + rate % 2, output_padding=rate % 2)))
             ch //= 2
+            remaining //= rate          # how far this stage's rate is below the sample rate
+            if source_channels:         # the harmonic source, strided down to this stage's rate
+                self.source_convs.append(nn.Conv1d(source_channels, ch, 2 * remaining if remaining > 1 else 1,
+                                                   stride=remaining, padding=remaining // 2))
             self.blocks.append(nn.ModuleList(ResBlock(ch, k, d) for k, d in zip(kernels, dilations)))
         self.post = weight_norm(nn.Conv1d(ch, 1, 7, padding=3))
         self.hop = 1
         for rate in upsample_rates:
             self.hop *= rate
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, source: torch.Tensor | None = None) -> torch.Tensor:
+        """``x``: conditioning ``(B, in_channels, T)``; ``source``: ``(B, source_channels, hop * T)`` if used."""
+        if self.source_convs and source is None:
+            raise ValueError("this generator was built with a harmonic source: pass source=harmonic_source(f0)")
         x = self.pre(x)
-        for up, blocks in zip(self.ups, self.blocks):
+        for i, (up, blocks) in enumerate(zip(self.ups, self.blocks)):
             x = up(F.leaky_relu(x, LRELU))
+            if self.source_convs:
+                x = x + self.source_convs[i](source)[..., :x.shape[-1]]
             x = sum(block(x) for block in blocks) / len(blocks)
         return torch.tanh(self.post(F.leaky_relu(x)))
 

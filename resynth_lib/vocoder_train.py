@@ -30,7 +30,11 @@ F0_PER_UNIT = 4   # 50 Hz units per 12.5 Hz F0 code
 
 
 def utterance_codes(wav, speaker: str, quantiser, f0_model, f0_stats: dict) -> dict:
-    """Units ``(T,)``, F0 codes ``(ceil(T / 4),)`` and the waveform cut to ``320 T`` samples.
+    """Units ``(T,)``, F0 codes ``(ceil(T / 4),)``, decoded F0 ``(4 T,)`` and the waveform cut to ``320 T`` samples.
+
+    ``f0_hz`` is what the *codes* say the pitch is (:func:`decoded_f0`), not the tracker's
+    contour: it drives the optional harmonic source, which must see at training time
+    exactly what it will see when decoding codes.
 
     ``quantiser`` is a :class:`resynth_lib.units.UnitQuantiser`; ``f0_model`` and
     ``f0_stats`` come from :func:`resynth_lib.vqvae.load_f0_vqvae` and
@@ -45,7 +49,19 @@ def utterance_codes(wav, speaker: str, quantiser, f0_model, f0_stats: dict) -> d
     n_codes = -(-T // F0_PER_UNIT)
     codes = np.concatenate([codes, np.repeat(codes[-1:], max(0, n_codes - len(codes)))])[:n_codes]
     return {"wav": np.asarray(wav[:T * HOP], dtype=np.float32), "units": units.astype(np.int64),
-            "f0_codes": codes.astype(np.int64)}
+            "f0_codes": codes.astype(np.int64), "f0_hz": decoded_f0(f0_model, codes, f0_stats, speaker, T)}
+
+
+def decoded_f0(f0_model, f0_codes, f0_stats: dict, speaker: str, n_frames: int) -> np.ndarray:
+    """F0 codes -> a continuous F0 contour in Hz, ``(4 n_frames,)`` at 5 ms, in ``speaker``'s range.
+
+    The VQ-VAE decoder (notebook 04) is asked for every frame (voicing is left to the
+    units), then de-normalised with ``speaker``'s statistics -- pass another speaker to
+    move the melody into their range (voice conversion). Taught in notebook 06.
+    """
+    from .vqvae import decode_to_hz
+    return decode_to_hz(f0_model, f0_codes, np.ones(F0_PER_UNIT * n_frames, bool), f0_stats,
+                        speaker).astype(np.float32)
 
 
 def prepare_vocoder_data(utterances, speakers: list[str], quantiser=None, f0_model=None, f0_stats=None,
@@ -76,7 +92,7 @@ def random_windows(data: list[dict], batch_size: int, frames: int, rng) -> tuple
     long_enough = [d for d in data if len(d["units"]) >= frames]
     if not long_enough:
         raise ValueError(f"no utterance has {frames} frames; use a smaller window")
-    units, f0, spk, wav = [], [], [], []
+    units, f0, spk, wav, f0_hz = [], [], [], [], []
     for i in rng.integers(len(long_enough), size=batch_size):
         d = long_enough[i]
         start = F0_PER_UNIT * rng.integers((len(d["units"]) - frames) // F0_PER_UNIT + 1)
@@ -84,12 +100,19 @@ def random_windows(data: list[dict], batch_size: int, frames: int, rng) -> tuple
         f0.append(d["f0_codes"][start // F0_PER_UNIT:(start + frames) // F0_PER_UNIT])
         spk.append(d["speaker"])
         wav.append(d["wav"][start * HOP:(start + frames) * HOP])
-    return (torch.from_numpy(np.stack(units)), torch.from_numpy(np.stack(f0)), torch.tensor(spk),
-            torch.from_numpy(np.stack(wav))[:, None])
+        if "f0_hz" in d:
+            f0_hz.append(d["f0_hz"][F0_PER_UNIT * start:F0_PER_UNIT * (start + frames)])
+    batch = (torch.from_numpy(np.stack(units)), torch.from_numpy(np.stack(f0)), torch.tensor(spk),
+             torch.from_numpy(np.stack(wav))[:, None])
+    return batch + ((torch.from_numpy(np.stack(f0_hz)),) if f0_hz else (None,))
 
 
 class Vocoder(torch.nn.Module):
-    """Conditioner + generator: ``(units, f0_codes, speakers) -> waveform``.
+    """Conditioner + generator: ``(units, f0_codes, speakers[, f0_hz]) -> waveform``.
+
+    ``source=True`` adds the harmonic source (:func:`resynth_lib.vocoder.harmonic_source`)
+    built from ``f0_hz``, the contour decoded from the F0 codes (:func:`decoded_f0`); the
+    paper's vocoder is ``source=False``.
 
     Example
     -------
@@ -99,15 +122,20 @@ class Vocoder(torch.nn.Module):
     """
 
     def __init__(self, n_units: int = 100, n_f0_codes: int = 20, n_speakers: int = 4, dim: int = 128,
-                 channels: int = 128):
+                 channels: int = 128, source: bool = False):
         super().__init__()
         self.config = {"n_units": n_units, "n_f0_codes": n_f0_codes, "n_speakers": n_speakers, "dim": dim,
-                       "channels": channels}
+                       "channels": channels, "source": source}
         self.conditioner = V.CodeConditioner(n_units, n_f0_codes, n_speakers, dim)
-        self.generator = V.HiFiGANGenerator(3 * dim, channels)
+        self.generator = V.HiFiGANGenerator(3 * dim, channels, source_channels=V.N_HARMONICS if source else 0)
 
-    def forward(self, units, f0_codes, speakers):
-        return self.generator(self.conditioner(units, f0_codes, speakers))
+    def forward(self, units, f0_codes, speakers, f0_hz=None):
+        source = None
+        if self.config["source"]:
+            if f0_hz is None:
+                raise ValueError("this vocoder uses a harmonic source: pass f0_hz (see decoded_f0)")
+            source = V.harmonic_source(f0_hz)
+        return self.generator(self.conditioner(units, f0_codes, speakers), source)
 
 
 def _distributed() -> tuple[int, int]:
@@ -122,7 +150,9 @@ def _distributed() -> tuple[int, int]:
 def train_vocoder(data: list[dict], steps: int = 1000, batch_size: int = 4, frames: int = 32, channels: int = 128,
                   n_speakers: int = 4, lr: float = 2e-4, lr_decay: float = 0.999, adversarial: bool = True,
                   seed: int = 0, checkpoint_path=None, checkpoint_every: int = 200, resume: bool = False,
-                  progress: bool = True, device: str = "cpu", log_every: int = 10, stop_at: int | None = None):
+                  progress: bool = True, device: str = "cpu", log_every: int = 10, stop_at: int | None = None,
+                  source: bool = False, sample_item: dict | None = None, sample_dir=None,
+                  sample_every: int = 500):
     """Train a :class:`Vocoder` with the multi-period and multi-scale discriminators.
 
     Each step: the discriminators learn to score real windows 1 and generated windows 0
@@ -130,7 +160,9 @@ def train_vocoder(data: list[dict], steps: int = 1000, batch_size: int = 4, fram
     L1 (``adversarial=False``: mel L1 only, no discriminators). The learning rate decays by
     ``lr_decay`` every 100 steps. Resume files hold models, optimisers and random
     states. Under ``torchrun`` each process draws its own windows (seed + rank) and
-    gradients are averaged; only rank 0 writes. Returns ``(vocoder, history)``. Taught in notebook 06.
+    gradients are averaged; only rank 0 writes. Every ``sample_every`` steps rank 0 decodes
+    ``sample_item`` (an item of ``data``'s form) into ``sample_dir`` as a WAV file and a
+    spectrogram figure (:func:`write_sample`). Returns ``(vocoder, history)``. Taught in notebook 06.
 
     >>> rng = np.random.default_rng(0)
     >>> data = [{"units": rng.integers(0, 10, 40), "f0_codes": rng.integers(0, 20, 10), "speaker": 0,
@@ -143,7 +175,7 @@ def train_vocoder(data: list[dict], steps: int = 1000, batch_size: int = 4, fram
     n_units = int(max(d["units"].max() for d in data)) + 1
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        vocoder = Vocoder(max(n_units, 100), 20, n_speakers, 128, channels).to(device)
+        vocoder = Vocoder(max(n_units, 100), 20, n_speakers, 128, channels, source).to(device)
         mpd, msd = V.MultiPeriodDiscriminator().to(device), V.MultiScaleDiscriminator().to(device)
         opt_g = torch.optim.AdamW(vocoder.parameters(), lr, betas=(0.8, 0.99))
         opt_d = torch.optim.AdamW(list(mpd.parameters()) + list(msd.parameters()), lr, betas=(0.8, 0.99))
@@ -172,8 +204,9 @@ def train_vocoder(data: list[dict], steps: int = 1000, batch_size: int = 4, fram
             for opt in (opt_g, opt_d):
                 for group in opt.param_groups:
                     group["lr"] = lr_now
-            units, f0, spk, real = (t.to(device) for t in random_windows(data, batch_size, frames, rng))
-            fake = g_model(units, f0, spk)
+            units, f0, spk, real, f0_hz = (t if t is None else t.to(device)
+                                           for t in random_windows(data, batch_size, frames, rng))
+            fake = g_model(units, f0, spk, f0_hz)
             d_loss = torch.zeros(())
             if adversarial:
                 d_loss = sum(V.discriminator_loss(disc(real)[0], disc(fake.detach())[0])
@@ -195,6 +228,10 @@ def train_vocoder(data: list[dict], steps: int = 1000, batch_size: int = 4, fram
                 history["d_loss"].append(float(d_total))
                 if progress and rank == 0:
                     steps_iter.set_postfix(mel=f"{mel:.3f}", d=f"{d_total:.3f}")
+            if sample_item is not None and sample_dir is not None and rank == 0 and (
+                    (step + 1) % sample_every == 0 or step + 1 == end):
+                write_sample(vocoder, sample_item, sample_dir, step + 1)
+                vocoder.train()
             if checkpoint_path is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == end):
                 history["seconds"] += time.perf_counter() - t0
                 t0 = time.perf_counter()
@@ -212,6 +249,46 @@ def train_vocoder(data: list[dict], steps: int = 1000, batch_size: int = 4, fram
             history["seconds"] += time.perf_counter() - t0
     vocoder.eval()
     return vocoder.cpu(), history
+
+
+@torch.no_grad()
+def synthesise(vocoder: Vocoder, item: dict, speaker: int | None = None, f0_hz=None) -> np.ndarray:
+    """Decode one item's codes (``units``, ``f0_codes``, ``speaker``, ``f0_hz``) into a waveform, float32.
+
+    ``speaker`` / ``f0_hz`` override the item's (voice conversion, pitch control).
+    Taught in notebook 06.
+    """
+    vocoder.eval()
+    device = next(vocoder.parameters()).device
+    units = torch.as_tensor(item["units"])[None].to(device)
+    f0 = torch.as_tensor(item["f0_codes"])[None].to(device)
+    spk = torch.tensor([item["speaker"] if speaker is None else speaker], device=device)
+    f0_hz = item.get("f0_hz") if f0_hz is None else f0_hz
+    if vocoder.config.get("source"):
+        f0_hz = torch.as_tensor(np.asarray(f0_hz, np.float32))[None, :F0_PER_UNIT * units.shape[1]].to(device)
+    else:
+        f0_hz = None
+    return vocoder(units, f0, spk, f0_hz)[0, 0].cpu().numpy()
+
+
+def write_sample(vocoder: Vocoder, item: dict, folder, step: int) -> None:
+    """``folder/step_NNNNNN.wav`` and ``.png`` (generated vs original log-mel): training samples to listen to."""
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from .audio import log_mel, save_audio
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    wav = synthesise(vocoder, item)
+    save_audio(folder / f"step_{step:06d}.wav", wav, overwrite=True)
+    fig, axes = plt.subplots(2, 1, figsize=(8, 4), sharex=True)
+    for ax, (name, w) in zip(axes, [("original", item["wav"]), (f"generated, step {step}", wav)]):
+        ax.imshow(log_mel(torch.as_tensor(w)[None])[0].numpy(), origin="lower", aspect="auto")
+        ax.set_title(name, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(folder / f"step_{step:06d}.png", dpi=80)
+    plt.close(fig)
 
 
 def save_vocoder(vocoder: Vocoder, path, record: dict, force: bool = False) -> Path:
@@ -246,10 +323,14 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--frames", type=int, default=32, help="window length in 20 ms frames (multiple of 4)")
-    parser.add_argument("--channels", type=int, default=128, help="generator width (HiFi-GAN V1: 512)")
+    parser.add_argument("--channels", type=int, default=64, help="generator width (HiFi-GAN V1: 512)")
+    parser.add_argument("--source", action="store_true",
+                        help="add the harmonic source built from the decoded F0 (beyond the paper)")
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--no-adversarial", action="store_true", help="mel L1 only (the ablation of notebook 06)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sample-every", type=int, default=250,
+                        help="write a WAV and a spectrogram of a validation utterance every N steps (runs/<out>_samples)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads per process (0: default)")
     parser.add_argument("--out", default=str(CHECKPOINT_DIR / "vocoder.pt"))
@@ -263,7 +344,7 @@ def main(argv=None) -> int:
     if out.exists() and not args.force:
         parser.error(f"{out} exists; pass --force to replace it")
     corpus = load_corpus()
-    cache = Path("runs") / "vocoder_codes_train.pt"
+    cache = Path("runs") / "vocoder_codes_train_f0hz.pt"   # codes + decoded F0 of the training split
     if cache.exists():
         data = torch.load(cache, weights_only=False)
     else:
@@ -271,15 +352,18 @@ def main(argv=None) -> int:
         if rank == 0:
             cache.parent.mkdir(exist_ok=True)
             torch.save(data, cache)
+    sample = prepare_vocoder_data(corpus.utterances(split="valid")[:1], corpus.speakers, progress=False)[0]
     vocoder, history = train_vocoder(data, args.steps, args.batch_size, args.frames, args.channels,
                                      len(corpus.speakers), args.lr, adversarial=not args.no_adversarial,
                                      seed=args.seed, checkpoint_path=Path("runs") / f"{out.stem}_resume.pt",
-                                     resume=args.resume, device=args.device)
+                                     resume=args.resume, device=args.device, source=args.source,
+                                     sample_item=sample, sample_dir=Path("runs") / f"{out.stem}_samples",
+                                     sample_every=args.sample_every)
     if rank == 0:
         record = {"command": "resynth train vocoder " + " ".join(argv if argv is not None else []),
                   "steps": args.steps, "batch_size": args.batch_size, "processes": world, "frames": args.frames,
-                  "channels": args.channels, "adversarial": not args.no_adversarial, "seed": args.seed,
-                  "device": args.device, "train_utterances": len(data),
+                  "channels": args.channels, "source": args.source, "adversarial": not args.no_adversarial, "seed": args.seed,
+                  "device": args.device, "torch_threads": torch.get_num_threads(), "train_utterances": len(data),
                   "wall_seconds": round(history["seconds"], 1), "final_mel_l1": history["mel"][-1],
                   "loss_curve": {k: history[k][::10] for k in ("step", "mel", "g_loss", "d_loss")},
                   "machine": machine_info()}

@@ -1,4 +1,6 @@
 """Tests of the HiFi-GAN building blocks (notebook 06)."""
+import numpy as np
+import pytest
 import torch
 
 from resynth_lib import vocoder as V
@@ -51,3 +53,26 @@ def test_mel_only_training_fits_a_tone():
         first = loss.item() if first is None else first
         opt.zero_grad(); loss.backward(); opt.step()
     assert loss.item() < 0.6 * first
+
+
+def test_harmonic_source_has_the_contour_frequency_and_respects_nyquist():
+    f0 = torch.tensor([[0.0] * 10 + [250.0] * 40 + [3000.0] * 10])
+    src = V.harmonic_source(f0, n_harmonics=4)
+    assert src.shape == (1, 4, 60 * V.F0_HOP_SAMPLES)
+    assert src[0, :, :9 * 80].abs().max() == 0                     # unvoiced: silent
+    voiced = src[0, 0, 15 * 80:45 * 80].numpy()
+    spectrum = np.abs(np.fft.rfft(voiced * np.hanning(len(voiced)), n=16000))   # 1 Hz bins
+    assert abs(np.argmax(spectrum) - 250) <= 1                      # fundamental at 250 Hz
+    # at 3 kHz, harmonics 3 and 4 (9 and 12 kHz) would alias: they are switched off
+    assert src[0, 2:, 52 * 80:].abs().max() == 0 and src[0, 1, 52 * 80:].abs().max() > 0.9
+
+
+def test_source_generator_needs_and_uses_the_source():
+    torch.manual_seed(0)
+    g = V.HiFiGANGenerator(in_channels=8, channels=16, source_channels=V.N_HARMONICS)
+    x = torch.randn(1, 8, 4)
+    with pytest.raises(ValueError, match="harmonic source"):
+        g(x)
+    a = g(x, V.harmonic_source(torch.full((1, 16), 120.0)))
+    b = g(x, V.harmonic_source(torch.full((1, 16), 240.0)))
+    assert a.shape == (1, 1, 1280) and not torch.allclose(a, b)

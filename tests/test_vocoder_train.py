@@ -21,7 +21,8 @@ def test_windows_keep_the_streams_aligned():
     data[0]["units"] = np.arange(40)
     data[0]["f0_codes"] = np.arange(10)
     data[0]["wav"] = np.repeat(np.arange(40), 320).astype(np.float32)
-    units, f0, spk, wav = VT.random_windows(data[:1], 5, 8, np.random.default_rng(0))
+    units, f0, spk, wav, f0_hz = VT.random_windows(data[:1], 5, 8, np.random.default_rng(0))
+    assert f0_hz is None                                                 # no decoded F0 in these items
     assert units.shape == (5, 8) and f0.shape == (5, 2) and wav.shape == (5, 1, 8 * 320)
     for u, f, w in zip(units, f0, wav):
         assert int(u[0]) % 4 == 0 and int(f[0]) == int(u[0]) // 4        # windows start on F0-code boundaries
