@@ -9,7 +9,8 @@
     resynth train ssl [--kind hubert|cpc] [--steps N] [--seed S] [--device cpu] [--resume] [--force]   (notebook 02)
     resynth train kmeans [--source ssl|mfcc] [--clusters 100] [--force]                   (notebook 03)
     resynth train dvector [--steps N] [--exclude SPEAKER] [--force]                      (notebook 05)
-    resynth train vocoder [--steps N] [--channels C] [--device cpu] [--resume] [--force]   (notebook 06; torchrun ok)
+    resynth train vocoder [--steps N] [--channels C] [--source] [--device cpu] [--resume] [--force]   (notebook 06; torchrun ok)
+    resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06)
     resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02)
     resynth f0-stats [--split train] [--out data/f0_stats.json] [--force]                (notebook 04)
 
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                          add_help=False)
     train_sub.add_parser("f0vq", help="the F0 VQ-VAE of notebook 04 (--steps N --seed S --out PATH)", add_help=False)
 
+    sub.add_parser("evaluate-vocoder", help="resynthesis scores of a vocoder checkpoint: F0 errors, speaker "
+                   "accuracy, log-mel distance (notebook 06)", add_help=False)
     sub.add_parser("probe-layers", help="choose an SSL model's layer by linear probes on the validation split",
                    add_help=False)
     f0 = sub.add_parser("f0-stats", help="per-speaker F0 statistics of the corpus with the course tracker (notebook 04)")
@@ -93,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         from .vqvae import main as f0vq_main
         f0vq_main(rest)
         return 0
+    if args.group == "evaluate-vocoder":
+        from .vocoder_eval import main as evaluate_vocoder_main
+        return evaluate_vocoder_main(rest)
     if args.group == "probe-layers":
         from .probe import main as probe_main
         return probe_main(rest)

@@ -81,3 +81,4 @@ from . import exercises_02  # noqa: E402,F401  (registers 02.info_nce, 02.mask_f
 from . import exercises_02_w2v  # noqa: E402,F401  (registers 02.negative_sampling_loss)
 from . import exercises_03  # noqa: E402,F401  (registers 03.*)
 from . import exercises_05  # noqa: E402,F401  (registers 05.*)
+from . import exercises_06  # noqa: E402,F401  (registers 06.*)

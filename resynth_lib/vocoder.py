@@ -173,6 +173,23 @@ class HiFiGANGenerator(nn.Module):
 
 
 # ----------------------------------------------------------------- discriminators
+def fold_by_period(x: torch.Tensor, period: int) -> torch.Tensor:
+    """Waveform ``(B, C, T)`` -> ``(B, C, ceil(T / period), period)``: column ``j`` holds samples ``j, j + p, ...``.
+
+    The end is padded by reflection up to a multiple of ``period``. A 2-D convolution
+    with kernel ``(k, 1)`` then looks at every ``p``-th sample, one phase at a time: a
+    signal with period ``p`` becomes constant down each column. Taught in notebook 06
+    (``06_hifigan_vocoder``), an exercise.
+
+    >>> fold_by_period(torch.arange(7.0)[None, None], 3)[0, 0].tolist()
+    [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 5.0, 4.0]]
+    """
+    B, C, T = x.shape
+    if T % period:
+        x = F.pad(x, (0, period - T % period), mode="reflect")
+    return x.view(B, C, -1, period)
+
+
 class PeriodDiscriminator(nn.Module):
     """Folds the waveform into (T / p, p) and applies 2-D convolutions along time only."""
 
@@ -186,10 +203,7 @@ class PeriodDiscriminator(nn.Module):
         self.post = weight_norm(nn.Conv2d(chans[-1], 1, (3, 1), padding=(1, 0)))
 
     def forward(self, x):
-        B, C, T = x.shape
-        if T % self.period:
-            x = F.pad(x, (0, self.period - T % self.period), mode="reflect")
-        x = x.view(B, C, -1, self.period)
+        x = fold_by_period(x, self.period)
         features = []
         for conv in self.convs:
             x = F.leaky_relu(conv(x), LRELU)
