@@ -313,11 +313,41 @@ def load_vocoder(path=None) -> Vocoder:
     return vocoder.eval()
 
 
+def _record(args, argv, history: dict, world: int, n_train: int) -> dict:
+    from .config import machine_info
+    return {"command": "resynth train vocoder " + " ".join(a for a in (argv or []) if a != "--export-resume"),
+            "steps": history["step"][-1] if history["step"] else 0, "batch_size": args.batch_size,
+            "processes": world, "frames": args.frames, "channels": args.channels, "source": args.source,
+            "adversarial": not args.no_adversarial, "seed": args.seed, "device": args.device,
+            "torch_threads": torch.get_num_threads(), "train_utterances": n_train,
+            "wall_seconds": round(history["seconds"], 1), "final_mel_l1": history["mel"][-1],
+            "loss_curve": {k: history[k][::10] for k in ("step", "mel", "g_loss", "d_loss")},
+            "machine": machine_info()}
+
+
+def _export_resume(args, argv) -> int:
+    """``--export-resume``: the generator of ``runs/<out>_resume.pt`` as an inference checkpoint with its record."""
+    out = Path(args.out)
+    resume = Path("runs") / f"{out.stem}_resume.pt"
+    if not resume.exists():
+        raise SystemExit(f"error: {resume} not found: nothing to export (train first)")
+    state = torch.load(resume, map_location="cpu", weights_only=False)
+    cfg = {"channels": args.channels, "source": args.source}
+    vocoder = Vocoder(n_units=state["vocoder"]["conditioner.units.weight"].shape[0],
+                      n_speakers=state["vocoder"]["conditioner.speaker.weight"].shape[0], **cfg)
+    vocoder.load_state_dict(state["vocoder"])
+    record = _record(args, argv, state["history"], 1, -1)
+    record |= {"exported_from": str(resume), "steps": state["step"], "torch_threads": args.threads or None}
+    record.pop("train_utterances")
+    save_vocoder(vocoder.eval(), out, record, force=args.force)
+    print(f"wrote {out} from {resume} (step {state['step']})")
+    return 0
+
+
 def main(argv=None) -> int:
     """``resynth train vocoder``: codes of the training split, GAN training, checkpoint + record."""
     import argparse
 
-    from .config import machine_info
     from .data import load_corpus
     parser = argparse.ArgumentParser(prog="resynth train vocoder", description=main.__doc__)
     parser.add_argument("--steps", type=int, default=20000)
@@ -336,7 +366,12 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(CHECKPOINT_DIR / "vocoder.pt"))
     parser.add_argument("--resume", action="store_true", help="continue from runs/<out>_resume.pt")
     parser.add_argument("--force", action="store_true", help="replace an existing output")
+    parser.add_argument("--export-resume", action="store_true",
+                        help="do not train: write the inference checkpoint and record from runs/<out>_resume.pt "
+                             "(ship what an interrupted or still-running run has reached)")
     args = parser.parse_args(argv)
+    if args.export_resume:
+        return _export_resume(args, argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     rank, world = _distributed()
@@ -360,13 +395,7 @@ def main(argv=None) -> int:
                                      sample_item=sample, sample_dir=Path("runs") / f"{out.stem}_samples",
                                      sample_every=args.sample_every)
     if rank == 0:
-        record = {"command": "resynth train vocoder " + " ".join(argv if argv is not None else []),
-                  "steps": args.steps, "batch_size": args.batch_size, "processes": world, "frames": args.frames,
-                  "channels": args.channels, "source": args.source, "adversarial": not args.no_adversarial, "seed": args.seed,
-                  "device": args.device, "torch_threads": torch.get_num_threads(), "train_utterances": len(data),
-                  "wall_seconds": round(history["seconds"], 1), "final_mel_l1": history["mel"][-1],
-                  "loss_curve": {k: history[k][::10] for k in ("step", "mel", "g_loss", "d_loss")},
-                  "machine": machine_info()}
+        record = _record(args, argv, history, world, len(data))
         save_vocoder(vocoder, out, record, force=args.force)
         print(f"wrote {out} ({history['seconds']:.0f} s; final mel L1 {history['mel'][-1]:.3f})")
     if world > 1:

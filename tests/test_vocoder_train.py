@@ -76,3 +76,18 @@ def test_two_processes_with_gloo_stay_in_sync(tmp_path):
     single, _ = VT.train_vocoder(_toy_data(), steps=2, batch_size=1, frames=8, channels=16, n_speakers=2,
                                  progress=False)
     assert any(not torch.allclose(a[k], single.state_dict()[k]) for k in a if a[k].dtype.is_floating_point)
+
+
+def test_export_resume_ships_the_generator_of_a_resume_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()
+    trained, hist = VT.train_vocoder(_toy_data(), steps=2, batch_size=1, frames=8, channels=16, n_speakers=2,
+                                     progress=False, log_every=1, checkpoint_path=tmp_path / "runs" / "v_resume.pt")
+    assert VT.main(["--export-resume", "--out", "v.pt", "--channels", "16"]) == 0
+    shipped = VT.load_vocoder(tmp_path / "v.pt")
+    for a, b in zip(trained.state_dict().values(), shipped.state_dict().values()):
+        torch.testing.assert_close(a, b)
+    record = __import__("json").loads((tmp_path / "v.json").read_text())
+    assert record["steps"] == 2 and record["final_mel_l1"] == hist["mel"][-1] and "--export-resume" not in record["command"]
+    with pytest.raises(FileExistsError):                                   # never overwrites without --force
+        VT.main(["--export-resume", "--out", "v.pt", "--channels", "16"])
