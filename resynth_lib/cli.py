@@ -11,6 +11,7 @@
     resynth train dvector [--steps N] [--exclude SPEAKER] [--force]                      (notebook 05)
     resynth train vocoder [--steps N] [--channels C] [--source] [--device cpu] [--resume] [--force]   (notebook 06; torchrun ok)
     resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06)
+    resynth encode | decode | convert | demo | speaker-centroids   (notebook 07; see resynth_lib.pipeline_cli)
     resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02)
     resynth f0-stats [--split train] [--out data/f0_stats.json] [--force]                (notebook 04)
 
@@ -65,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
                          add_help=False)
     train_sub.add_parser("f0vq", help="the F0 VQ-VAE of notebook 04 (--steps N --seed S --out PATH)", add_help=False)
 
+    for name, text in [("encode", "speech -> codes.json: units, F0 codes, speaker (notebook 07)"),
+                       ("decode", "codes.json -> speech, as any speaker, pitch shifted or flat (notebook 07)"),
+                       ("convert", "speech -> speech in another voice (notebook 07)"),
+                       ("demo", "resynthesise, convert and pitch-shift a held-out utterance; WAVs + figure"),
+                       ("speaker-centroids", "d-vector centroids of the training split (used by encode)")]:
+        sub.add_parser(name, help=text, add_help=False)
     sub.add_parser("evaluate-vocoder", help="resynthesis scores of a vocoder checkpoint: F0 errors, speaker "
                    "accuracy, log-mel distance (notebook 06)", add_help=False)
     sub.add_parser("probe-layers", help="choose an SSL model's layer by linear probes on the validation split",
@@ -96,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         from .vqvae import main as f0vq_main
         f0vq_main(rest)
         return 0
+    if args.group in ("encode", "decode", "convert", "demo", "speaker-centroids"):
+        from .pipeline_cli import main as pipeline_main
+        return pipeline_main(args.group, rest)
     if args.group == "evaluate-vocoder":
         from .vocoder_eval import main as evaluate_vocoder_main
         return evaluate_vocoder_main(rest)

@@ -67,6 +67,25 @@ class SpeakerClassifier:
     def predict(self, wav) -> str:
         return self.speakers[int(np.argmax(self.scores(wav)))]
 
+    def save(self, path, force: bool = False) -> Path:
+        """The centroids and speaker names (the encoder is the shipped ``dvector.pt``)."""
+        path = Path(path)
+        if path.exists() and not force:
+            raise FileExistsError(f"{path} exists; pass force=True (--force) to replace it")
+        np.savez(path, centroids=self.centroids.astype(np.float32), speakers=np.array(self.speakers))
+        return path
+
+    @classmethod
+    def load(cls, path, encoder=None) -> "SpeakerClassifier":
+        """Centroids written by :meth:`save`, with the shipped d-vector encoder unless one is given."""
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no speaker centroids; write them with `resynth speaker-centroids`")
+        data = np.load(path)
+        clf = cls(encoder)
+        clf.centroids, clf.speakers = data["centroids"], [str(s) for s in data["speakers"]]
+        return clf
+
 
 def log_mel_distance(reference, generated) -> float:
     """Mean absolute difference of the two waveforms' log-mel spectrograms (the vocoder's mel loss, unweighted).

@@ -1,0 +1,6 @@
+"""``python -m resynth_lib ...`` is the ``resynth`` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
