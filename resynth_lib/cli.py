@@ -12,6 +12,7 @@
     resynth train vocoder [--steps N] [--channels C] [--source] [--device cpu] [--resume] [--force]   (notebook 06; torchrun ok)
     resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06)
     resynth encode | decode | convert | demo | speaker-centroids   (notebook 07; see resynth_lib.pipeline_cli)
+    resynth train phones [--epochs N] [--force]                                          (notebook 07)
     resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02)
     resynth f0-stats [--split train] [--out data/f0_stats.json] [--force]                (notebook 04)
 
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     train_sub.add_parser("dvector", help="the d-vector speaker encoder of notebook 05 (GE2E)", add_help=False)
     train_sub.add_parser("vocoder", help="the HiFi-GAN vocoder of notebook 06 (runs under torchrun too)",
                          add_help=False)
+    train_sub.add_parser("phones", help="the CTC phone recogniser of the evaluation (notebook 07)", add_help=False)
     train_sub.add_parser("f0vq", help="the F0 VQ-VAE of notebook 04 (--steps N --seed S --out PATH)", add_help=False)
 
     for name, text in [("encode", "speech -> codes.json: units, F0 codes, speaker (notebook 07)"),
@@ -99,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.group == "train" and args.model == "vocoder":
         from .vocoder_train import main as vocoder_main
         return vocoder_main(rest)
+    if args.group == "train" and args.model == "phones":
+        from .phone_recogniser import main as phones_main
+        return phones_main(rest)
     if args.group == "train" and args.model == "f0vq":
         from .vqvae import main as f0vq_main
         f0vq_main(rest)
