@@ -139,6 +139,8 @@ class Codes:
 class Resynthesiser:
     """The shipped models together: ``encode`` speech, ``decode`` codes, ``convert`` voices.
 
+    ``units="mfcc"`` with the vocoder trained on MFCC units is the paper's baseline system.
+
     Example
     -------
     >>> from resynth_lib.data import load_corpus
@@ -151,7 +153,7 @@ class Resynthesiser:
     True
     """
 
-    def __init__(self, vocoder_path=None, verify: bool = True):
+    def __init__(self, vocoder_path=None, verify: bool = True, units: str = "ssl"):
         from .pitch import load_f0_stats
         from .units import load_quantiser
         from .vocoder_eval import SpeakerClassifier
@@ -159,7 +161,7 @@ class Resynthesiser:
         from .vqvae import load_f0_vqvae
         if verify:
             verify_checkpoints()
-        self.quantiser = load_quantiser(source="ssl")
+        self.quantiser = load_quantiser(source=units)
         self.f0_model = load_f0_vqvae()
         self.f0_stats = load_f0_stats(CHECKPOINT_DIR.parent / "f0_stats.json")
         self.vocoder = load_vocoder(vocoder_path)

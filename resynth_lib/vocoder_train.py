@@ -318,6 +318,7 @@ def _record(args, argv, history: dict, world: int, n_train: int) -> dict:
     return {"command": "resynth train vocoder " + " ".join(a for a in (argv or []) if a != "--export-resume"),
             "steps": history["step"][-1] if history["step"] else 0, "batch_size": args.batch_size,
             "processes": world, "frames": args.frames, "channels": args.channels, "source": args.source,
+            "units": args.units,
             "adversarial": not args.no_adversarial, "seed": args.seed, "device": args.device,
             "torch_threads": torch.get_num_threads(), "train_utterances": n_train,
             "wall_seconds": round(history["seconds"], 1), "final_mel_l1": history["mel"][-1],
@@ -354,6 +355,8 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--frames", type=int, default=32, help="window length in 20 ms frames (multiple of 4)")
     parser.add_argument("--channels", type=int, default=64, help="generator width (HiFi-GAN V1: 512)")
+    parser.add_argument("--units", default="ssl", choices=["ssl", "mfcc"],
+                        help="which shipped unit quantiser makes the content stream (notebook 03)")
     parser.add_argument("--source", action="store_true",
                         help="add the harmonic source built from the decoded F0 (beyond the paper)")
     parser.add_argument("--lr", type=float, default=2e-4)
@@ -379,15 +382,18 @@ def main(argv=None) -> int:
     if out.exists() and not args.force:
         parser.error(f"{out} exists; pass --force to replace it")
     corpus = load_corpus()
-    cache = Path("runs") / "vocoder_codes_train_f0hz.pt"   # codes + decoded F0 of the training split
+    from .units import load_quantiser
+    quantiser = load_quantiser(source=args.units)
+    suffix = "" if args.units == "ssl" else f"_{args.units}"
+    cache = Path("runs") / f"vocoder_codes_train_f0hz{suffix}.pt"   # codes + decoded F0 of the training split
     if cache.exists():
         data = torch.load(cache, weights_only=False)
     else:
-        data = prepare_vocoder_data(corpus.utterances(split="train"), corpus.speakers, progress=rank == 0)
+        data = prepare_vocoder_data(corpus.utterances(split="train"), corpus.speakers, quantiser, progress=rank == 0)
         if rank == 0:
             cache.parent.mkdir(exist_ok=True)
             torch.save(data, cache)
-    sample = prepare_vocoder_data(corpus.utterances(split="valid")[:1], corpus.speakers, progress=False)[0]
+    sample = prepare_vocoder_data(corpus.utterances(split="valid")[:1], corpus.speakers, quantiser, progress=False)[0]
     vocoder, history = train_vocoder(data, args.steps, args.batch_size, args.frames, args.channels,
                                      len(corpus.speakers), args.lr, adversarial=not args.no_adversarial,
                                      seed=args.seed, checkpoint_path=Path("runs") / f"{out.stem}_resume.pt",
