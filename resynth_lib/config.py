@@ -94,4 +94,38 @@ def machine_info() -> dict:
             "python": platform.python_version(), "torch": torch.__version__, "cpu_cores": cores}
 
 
-__all__ = ["REPO_ROOT", "DATA_DIR", "CourseConfig", "fast_mode_from_env", "set_seed", "machine_info"]
+def save_weights(model, path, record: dict, force: bool = False) -> Path:
+    """Inference weights (``model.config`` + ``state_dict``) at ``path`` and the JSON ``record`` beside it.
+
+    Refuses to replace an existing file unless ``force``. Used for every small checkpoint
+    that ships in ``data/checkpoints``.
+    """
+    import json
+
+    import torch
+    path = Path(path)
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} exists; pass force=True (--force) to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"config": model.config, "state_dict": model.state_dict()}, path)
+    path.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    return path
+
+
+def load_weights(cls, path, how_to_make: str):
+    """``cls(**config)`` with the weights written by :func:`save_weights`, in eval mode.
+
+    ``how_to_make`` ends the error message when the file is missing (the command that trains it).
+    """
+    import torch
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such checkpoint; {how_to_make}")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model = cls(**state["config"])
+    model.load_state_dict(state["state_dict"])
+    return model.eval()
+
+
+__all__ = ["REPO_ROOT", "DATA_DIR", "CourseConfig", "fast_mode_from_env", "set_seed", "machine_info",
+           "save_weights", "load_weights"]

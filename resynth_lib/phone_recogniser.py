@@ -18,7 +18,6 @@ Taught in notebook 07 (``07_resynthesis_conversion_codec``).
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -148,22 +147,16 @@ def train_phone_recogniser(train_utts, phones: list[str], epochs: int = 30, batc
 
 
 def save_phone_recogniser(model: PhoneRecogniser, path, record: dict, force: bool = False) -> Path:
-    path = Path(path)
-    if path.exists() and not force:
-        raise FileExistsError(f"{path} exists; pass --force to replace it")
-    torch.save({"config": model.config, "state_dict": model.state_dict()}, path)
-    path.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
-    return path
+    """Inference weights and the training record (:func:`resynth_lib.config.save_weights`)."""
+    from .config import save_weights
+    return save_weights(model, path, record, force)
 
 
 def load_phone_recogniser(path=None) -> PhoneRecogniser:
-    path = Path(path) if path is not None else CHECKPOINT_DIR / "phone_recogniser.pt"
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no phone recogniser; train one with `resynth train phones`")
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    model = PhoneRecogniser(**state["config"])
-    model.load_state_dict(state["state_dict"])
-    return model.eval()
+    """The shipped recogniser (default ``data/checkpoints/phone_recogniser.pt``)."""
+    from .config import load_weights
+    return load_weights(PhoneRecogniser, path if path is not None else CHECKPOINT_DIR / "phone_recogniser.pt",
+                        "train one with `resynth train phones`")
 
 
 def main(argv=None) -> int:

@@ -13,7 +13,6 @@ Taught in notebook 06 (``06_hifigan_vocoder``).
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -293,24 +292,15 @@ def write_sample(vocoder: Vocoder, item: dict, folder, step: int) -> None:
 
 def save_vocoder(vocoder: Vocoder, path, record: dict, force: bool = False) -> Path:
     """Inference weights of the generator side only (config + state_dict) and a JSON record."""
-    path = Path(path)
-    if path.exists() and not force:
-        raise FileExistsError(f"{path} exists; pass force=True (--force) to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": vocoder.config, "state_dict": vocoder.state_dict()}, path)
-    path.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
-    return path
+    from .config import save_weights
+    return save_weights(vocoder, path, record, force)
 
 
 def load_vocoder(path=None) -> Vocoder:
     """Load a vocoder written by :func:`save_vocoder` (default ``data/checkpoints/vocoder.pt``)."""
-    path = Path(path) if path is not None else CHECKPOINT_DIR / "vocoder.pt"
-    if not path.exists():
-        raise FileNotFoundError(f"no vocoder at {path}; train one with `resynth train vocoder`")
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    vocoder = Vocoder(**state["config"])
-    vocoder.load_state_dict(state["state_dict"])
-    return vocoder.eval()
+    from .config import load_weights
+    return load_weights(Vocoder, path if path is not None else CHECKPOINT_DIR / "vocoder.pt",
+                        "train one with `resynth train vocoder`")
 
 
 def _record(args, argv, history: dict, world: int, n_train: int) -> dict:
