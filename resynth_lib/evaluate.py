@@ -24,7 +24,7 @@ import numpy as np
 
 from . import pitch
 from .phone_recogniser import edit_distance, phone_sequence
-from .speaker import equal_error_rate
+from .speaker import cosine_similarity_matrix, equal_error_rate
 
 #: The course's systems: name -> (unit source, vocoder checkpoint under data/checkpoints).
 SYSTEMS = {"SSL units (CPC layer, K=100)": ("ssl", "vocoder.pt"),
@@ -39,8 +39,7 @@ def _pooled_f0(pairs) -> dict:
 
 def _eer(embeddings, labels_a, reference_embeddings, labels_b) -> float:
     """EER of cosine trials between two sets (target when the speakers agree)."""
-    a, b = np.asarray(embeddings), np.asarray(reference_embeddings)
-    scores = (a / np.linalg.norm(a, axis=1, keepdims=True)) @ (b / np.linalg.norm(b, axis=1, keepdims=True)).T
+    scores = cosine_similarity_matrix(np.asarray(embeddings), np.asarray(reference_embeddings))
     target = np.asarray(labels_a)[:, None] == np.asarray(labels_b)[None, :]
     return equal_error_rate(scores.ravel(), target.ravel().astype(int))
 
@@ -50,7 +49,7 @@ def score_outputs(outputs, utterances, targets, recogniser, classifier, referenc
     errors = sum(edit_distance(recogniser.transcribe(w), phone_sequence(u)) for w, u in zip(outputs, utterances))
     n_ref = sum(len(phone_sequence(u)) for u in utterances)
     embeddings = [classifier.encoder.embed(w) for w in outputs]
-    predicted = [classifier.speakers[int(np.argmax(classifier.centroids @ e))] for e in embeddings]
+    predicted = [classifier.predict_embedding(e) for e in embeddings]
     return {"per": errors / n_ref, "speaker_accuracy": float(np.mean([p == t for p, t in zip(predicted, targets)])),
             "eer": _eer(embeddings, targets, *references)}
 

@@ -65,7 +65,13 @@ class SpeakerClassifier:
         return self.centroids @ self.encoder.embed(wav)
 
     def predict(self, wav) -> str:
-        return self.speakers[int(np.argmax(self.scores(wav)))]
+        return self.predict_embedding(self.encoder.embed(wav))
+
+    def predict_embedding(self, embedding) -> str:
+        """The speaker of the nearest centroid to an embedding already computed."""
+        if self.centroids is None:
+            raise RuntimeError("call fit(training utterances) first")
+        return self.speakers[int(np.argmax(self.centroids @ embedding))]
 
     def save(self, path, force: bool = False) -> Path:
         """The centroids and speaker names (the encoder is the shipped ``dvector.pt``)."""
@@ -168,8 +174,8 @@ def real_time_factor(vocoder, seconds: float = 4.0, repeats: int = 5, threads: i
     finally:
         torch.set_num_threads(before)
     audio_s = frames * 320 / SAMPLE_RATE
-    return {"x_real_time": audio_s / float(np.median(runs)), "runs_s": runs, "threads": torch.get_num_threads()
-            if not threads else threads, "audio_seconds": audio_s}
+    return {"x_real_time": audio_s / float(np.median(runs)), "runs_s": runs, "threads": threads or before,
+            "audio_seconds": audio_s}
 
 
 def main(argv=None) -> int:
