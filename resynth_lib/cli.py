@@ -13,6 +13,7 @@
     resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06)
     resynth encode | decode | convert | demo | speaker-centroids   (notebook 07; see resynth_lib.pipeline_cli)
     resynth train phones [--epochs N] [--force]                                          (notebook 07)
+    resynth evaluate [--split test] [--limit N] [--force]     (notebook 07: Tables 1 and 2, data/evaluation/)
     resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02)
     resynth f0-stats [--split train] [--out data/f0_stats.json] [--force]                (notebook 04)
 
@@ -76,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_parser(name, help=text, add_help=False)
     sub.add_parser("evaluate-vocoder", help="resynthesis scores of a vocoder checkpoint: F0 errors, speaker "
                    "accuracy, log-mel distance (notebook 06)", add_help=False)
+    sub.add_parser("evaluate", help="the paper's Tables 1 and 2 at small scale: PER, speaker accuracy / EER, "
+                   "F0 errors, bitrate, conversion, F0 leakage (notebook 07)", add_help=False)
     sub.add_parser("probe-layers", help="choose an SSL model's layer by linear probes on the validation split",
                    add_help=False)
     f0 = sub.add_parser("f0-stats", help="per-speaker F0 statistics of the corpus with the course tracker (notebook 04)")
@@ -114,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.group == "evaluate-vocoder":
         from .vocoder_eval import main as evaluate_vocoder_main
         return evaluate_vocoder_main(rest)
+    if args.group == "evaluate":
+        from .evaluate import main as evaluate_main
+        return evaluate_main(rest)
     if args.group == "probe-layers":
         from .probe import main as probe_main
         return probe_main(rest)

@@ -59,6 +59,22 @@ def edit_distance(a, b) -> int:
     return prev[-1]
 
 
+def ctc_collapse(best_path, blank: int = BLANK) -> list[int]:
+    """Greedy CTC decoding of a best path (one class per frame): merge repeats, then drop blanks.
+
+    A blank between two equal classes keeps them apart, which is how CTC writes a doubled phone.
+
+    >>> ctc_collapse([0, 3, 3, 0, 0, 5, 5, 5, 0, 5, 2, 2])
+    [3, 5, 5, 2]
+    """
+    out, previous = [], None
+    for c in (int(c) for c in best_path):
+        if c != previous and c != blank:
+            out.append(c)
+        previous = c
+    return out
+
+
 class PhoneRecogniser(nn.Module):
     """Log-mel frames ``(B, T, 80)`` -> CTC log-probabilities ``(B, T, n_phones + 1)`` (index 0 = blank).
 
@@ -90,8 +106,7 @@ class PhoneRecogniser(nn.Module):
         """Greedy CTC decoding: best class per frame, repeats merged, blanks removed."""
         self.eval()
         best = self(torch.from_numpy(recogniser_features(wav))[None])[0].argmax(-1).numpy()
-        keep = (best != BLANK) & np.r_[True, best[1:] != best[:-1]]
-        return [self.phones[i - 1] for i in best[keep]]
+        return [self.phones[i - 1] for i in ctc_collapse(best)]
 
 
 def phone_error_rate(model: PhoneRecogniser, waveforms, references) -> float:
@@ -162,6 +177,7 @@ def load_phone_recogniser(path=None) -> PhoneRecogniser:
 def main(argv=None) -> int:
     """``resynth train phones``: the CTC phone recogniser on the train split's ground-truth audio."""
     import argparse
+    import sys
 
     from .config import machine_info
     from .data import load_corpus
@@ -186,7 +202,7 @@ def main(argv=None) -> int:
     for split in ("valid", "test"):
         utts = corpus.utterances(split=split)
         per[split] = phone_error_rate(model, [u.waveform() for u in utts], [phone_sequence(u) for u in utts])
-    record = {"command": "resynth train phones " + " ".join(argv or []), "epochs": args.epochs,
+    record = {"command": "resynth train phones " + " ".join(sys.argv[3:] if argv is None else argv), "epochs": args.epochs,
               "hidden": args.hidden, "seed": args.seed, "phones": len(phones), "trained_on": "train split, ground truth",
               "wall_seconds": round(history["seconds"], 1), "loss_curve": history["loss"],
               "per_ground_truth": per, "machine": machine_info()}
