@@ -13,6 +13,7 @@
     resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06)
     resynth encode | decode | convert | demo | speaker-centroids   (notebook 07; see resynth_lib.pipeline_cli)
     resynth train phones [--epochs N] [--force]                                          (notebook 07)
+    resynth train speaker-judge [--steps N] [--force]                                    (notebook 07)
     resynth evaluate [--split test] [--limit N] [--force]     (notebook 07: Tables 1 and 2, data/evaluation/)
     resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02)
     resynth f0-stats [--split train] [--out data/f0_stats.json] [--force]                (notebook 04)
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     train_sub.add_parser("vocoder", help="the HiFi-GAN vocoder of notebook 06 (runs under torchrun too)",
                          add_help=False)
     train_sub.add_parser("phones", help="the CTC phone recogniser of the evaluation (notebook 07)", add_help=False)
+    train_sub.add_parser("speaker-judge", help="the speaker classifier of the evaluation (notebook 07)",
+                         add_help=False)
     train_sub.add_parser("f0vq", help="the F0 VQ-VAE of notebook 04 (--steps N --seed S --out PATH)", add_help=False)
 
     for name, text in [("encode", "speech -> codes.json: units, F0 codes, speaker (notebook 07)"),
@@ -107,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.group == "train" and args.model == "phones":
         from .phone_recogniser import main as phones_main
         return phones_main(rest)
+    if args.group == "train" and args.model == "speaker-judge":
+        from .speaker_judge import main as judge_main
+        return judge_main(rest)
     if args.group == "train" and args.model == "f0vq":
         from .vqvae import main as f0vq_main
         f0vq_main(rest)

@@ -109,6 +109,11 @@ def demo(args, r) -> None:
     if folder.exists() and any(folder.iterdir()) and not args.force:
         raise _Exit(EXIT_EXISTS, f"{folder}: exists and is not empty; pass --force to replace its files")
     folder.mkdir(parents=True, exist_ok=True)
+    from .speaker_judge import load_speaker_judge
+    try:
+        judge = load_speaker_judge()        # the evaluation's speaker judge (notebook 07), not the pipeline's own
+    except FileNotFoundError as exc:
+        raise _Exit(EXIT_CHECKPOINT, str(exc)) from None
     utt = load_corpus().utterances(split="test", speaker="awb")[0]
     wav = utt.waveform()
     codes = r.encode(wav, name=utt.utt_id)
@@ -131,7 +136,7 @@ def demo(args, r) -> None:
         n = min(len(f0), len(f0_in))
         line = f"  {name}: median F0 {np.median(f0[f0 > 0]) if (f0 > 0).any() else 0:.0f} Hz"
         if not name.startswith("original"):
-            line += f", classified as {r.classifier.predict(w)}"
+            line += f", speaker judge hears {judge.predict(w)}"
             if name.startswith("resynthesis"):
                 line += f", FFE vs input {pitch.ffe(f0_in[:n], f0[:n]):.1%}"
         print(line)

@@ -64,6 +64,10 @@ class SpeakerClassifier:
             raise RuntimeError("call fit(training utterances) first")
         return self.centroids @ self.encoder.embed(wav)
 
+    def embed(self, wav) -> np.ndarray:
+        """The waveform's d-vector (the encoder's)."""
+        return self.encoder.embed(wav)
+
     def predict(self, wav) -> str:
         return self.predict_embedding(self.encoder.embed(wav))
 

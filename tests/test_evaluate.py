@@ -50,3 +50,55 @@ def test_score_outputs_counts_phone_errors(setup):
     refs = (np.stack([r.classifier.encoder.embed(w) for w in wavs]), [u.speaker for u in utts])
     s = E.score_outputs(wavs, utts, [u.speaker for u in utts], Oracle(), r.classifier, refs)
     assert s["per"] == pytest.approx(len(utts) / sum(len(phone_sequence(u)) for u in utts))
+
+
+def test_coded_bitrate_uses_the_model_split_probabilities():
+    from resynth_lib.pipeline import Codes
+    uniform = [Codes(units=np.arange(100), f0_codes=np.arange(25) % 20, speaker="slt")]
+    skewed = [Codes(units=np.zeros(100, int), f0_codes=np.zeros(25, int), speaker="slt")]
+    b = E.coded_bitrate(uniform, uniform, smoothing=0)
+    assert b["units"] == pytest.approx(50 * np.log2(100)) and b["f0"] == pytest.approx(12.5 * np.log2(20), rel=0.02)
+    cheap = E.coded_bitrate(skewed, skewed, smoothing=0)      # perfectly predictable codes cost nothing
+    assert cheap["units"] == cheap["f0"] == 0 and cheap["total"] == pytest.approx(2 / 2.0)   # 2 speaker bits / 2 s
+    assert E.coded_bitrate(skewed, skewed)["units"] < 0.1 * 50 * np.log2(100)     # smoothing costs a little
+    dear = E.coded_bitrate(uniform, skewed)                   # a model fitted on other data can cost MORE than log2 K
+    assert dear["units"] > 50 * np.log2(100)
+    assert E.cross_entropy_bits([1], [0, 0], k=2, smoothing=0.5) == pytest.approx(np.log2(3 / 0.5))
+    runs = [Codes(units=np.repeat(np.arange(25), 4), f0_codes=np.zeros(25, int), speaker="slt")]
+    b = E.coded_bitrate(runs, runs, smoothing=0)          # 12.5 runs/s x (log2 25 bits + 0 bits for the length)
+    assert b["units_run_length"] == pytest.approx(12.5 * np.log2(25)) and b["units_run_length"] < b["units"]
+    for units in ([1, 1, 1], [3], np.random.default_rng(0).integers(0, 3, 200)):
+        v, n = E.run_length_split(units, max_run=2)
+        assert np.array_equal(np.repeat(v, n), units) and n.max() <= 2 and n.min() >= 1
+
+
+def test_report_markdown_and_goals_follow_the_numbers():
+    row = {"per": 0.2, "speaker_accuracy": 1.0, "eer": 0.0, "vde": 0.0, "gpe": 0.0, "ffe": 0.0}
+    report = {"split": "test", "utterances": 4,
+              "table1": [{"system": "ground truth", **row, "bitrate": 256000.0},
+                         {"system": "SSL", **row, "per": 0.25, "ffe": 0.2, "bitrate": 386.0, "bitrate_coded": 370.0,
+                          "bitrate_run_length": 340.0}],
+              "conversion": {"SSL": {"conversions": 12, "per": 0.3, "speaker_accuracy": 0.5, "eer": 0.1}},
+              "f0_leakage": {"SSL": {"correlation_normal": 0.9, "correlation_flat": 0.2}}}
+    goals = {g["goal"]: g["met"] for g in E.goal_report(report)}
+    assert goals == {"PER / ground-truth PER": True, "speaker accuracy, resynthesis": True,
+                     "target-speaker accuracy, conversion": False, "FFE": False,
+                     "bitrate, run-length + entropy-coded (bit/s)": True, "bitrate, entropy-coded (bit/s)": False,
+                     "bitrate, fixed-rate (bit/s)": False}
+    report["goals"] = E.goal_report(report)
+    text = E.report_markdown(report)
+    assert "| SSL | 25.0 % |" in text and "| FFE | 20.0 % | <= 12.0 % | no |" in text and "| 370 | 340 |" in text
+
+
+def test_resynth_evaluate_writes_tables_and_refuses_to_overwrite(tmp_path, capsys):
+    from resynth_lib.cli import main
+    args = ["evaluate", "--limit", "1", "--systems", "ssl", "--out-dir", str(tmp_path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Table 1" in out and "Table 2" in out and "F0 corr." in out
+    import json
+    report = json.loads((tmp_path / "evaluation_test_limit1.json").read_text())
+    assert report["utterances"] == 4 and [r["system"] for r in report["table1"]][0] == "ground truth"
+    assert report["conversion"][report["table1"][1]["system"]]["conversions"] == 12
+    assert (tmp_path / "evaluation_test_limit1.md").read_text().startswith("## Table 1")
+    assert main(args) == 4 and "exists" in capsys.readouterr().err

@@ -114,3 +114,18 @@ def test_missing_or_corrupt_checkpoints_are_refused(tmp_path, capsys, monkeypatc
 def test_shipped_checkpoints_match_their_recorded_hashes():
     """After retraining a pipeline checkpoint, run resynth_lib.pipeline.write_checkpoint_hashes()."""
     P.verify_checkpoints()
+
+
+def test_demo_writes_wavs_that_play_and_a_figure(tmp_path, capsys):
+    import soundfile as sf
+    from resynth_lib.cli import main
+    assert main(["demo", "-o", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    wavs = sorted((tmp_path / "demo").glob("*.wav"))
+    assert len(wavs) == 7 and (tmp_path / "demo" / "demo.png").stat().st_size > 10_000
+    for path in wavs:
+        audio, rate = sf.read(path)
+        assert rate == 16000 and audio.ndim == 1 and len(audio) > rate     # over a second of 16 kHz mono
+        assert np.isfinite(audio).all() and 0.01 < np.abs(audio).max() <= 1.0
+        assert path.stem in out
+    assert main(["demo", "-o", str(tmp_path / "demo")]) == 4            # not overwritten without --force
