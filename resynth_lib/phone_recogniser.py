@@ -150,6 +150,19 @@ def augment(wav: np.ndarray, rng: np.random.Generator, gain_db: float = 6.0, snr
     return x.astype(np.float32)
 
 
+def add_white_noise(wav, snr_db: float, rng: np.random.Generator) -> np.ndarray:
+    """``wav`` plus white Gaussian noise at ``snr_db`` dB below its mean power: the judges' robustness probe.
+
+    >>> w = np.ones(1000, np.float32)
+    >>> y = add_white_noise(w, 20.0, np.random.default_rng(0))
+    >>> round(float(10 * np.log10(np.mean(w ** 2) / np.mean((y - w) ** 2))))
+    20
+    """
+    wav = np.asarray(wav, np.float32)
+    return wav + rng.standard_normal(len(wav)).astype(np.float32) * np.float32(
+        np.sqrt(np.mean(wav.astype(np.float64) ** 2) / 10 ** (snr_db / 10)))
+
+
 def spec_augment(feats: torch.Tensor, rng: np.random.Generator, n_masks: int = 2, max_bands: int = 10,
                  max_frames: int = 8) -> torch.Tensor:
     """SpecAugment-style masking: ``n_masks`` random mel-band stripes and time stripes set to 0 (the mean)."""
@@ -262,8 +275,7 @@ def main(argv=None) -> int:
         utts = corpus.utterances(split=split)
         per[split] = phone_error_rate(model, [u.waveform() for u in utts], [phone_sequence(u) for u in utts])
     noise = np.random.default_rng(20)          # a fixed robustness probe: white noise at 20 dB SNR
-    noisy = [w + noise.standard_normal(len(w)).astype(np.float32) * np.sqrt(np.mean(w ** 2) / 100)
-             for w in (u.waveform() for u in corpus.utterances(split="test"))]
+    noisy = [add_white_noise(u.waveform(), 20.0, noise) for u in corpus.utterances(split="test")]
     per["test_white_noise_20db"] = phone_error_rate(model, noisy, [phone_sequence(u) for u in corpus.utterances(split="test")])
     record = {"command": "resynth train phones " + " ".join(sys.argv[3:] if argv is None else argv), "epochs": args.epochs,
               "hidden": args.hidden, "seed": args.seed, "phones": len(phones), "trained_on": "train split, ground truth",

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .frames import log_mel_frames
-from .phone_recogniser import augment, spec_augment
+from .phone_recogniser import add_white_noise, augment, spec_augment
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "data" / "checkpoints"
 
@@ -170,9 +170,7 @@ def main(argv=None) -> int:
     test = corpus.utterances(split="test")
     noise = np.random.default_rng(20)
     accuracy = {"valid": judge_accuracy(model, corpus.utterances(split="valid")), "test": judge_accuracy(model, test),
-                "test_white_noise_20db": judge_accuracy(
-                    model, test, lambda w: w + noise.standard_normal(len(w)).astype(np.float32)
-                    * np.sqrt(np.mean(w ** 2) / 100))}
+                "test_white_noise_20db": judge_accuracy(model, test, lambda w: add_white_noise(w, 20.0, noise))}
     record = {"command": "resynth train speaker-judge " + " ".join(sys.argv[3:] if argv is None else argv),
               "steps": args.steps, "seed": args.seed, "trained_on": "train split, ground truth, degraded copies",
               "wall_seconds": round(history["seconds"], 1), "loss_curve": history["loss"],

@@ -37,6 +37,5 @@ def test_shipped_judge_is_right_on_clean_and_noisy_test_audio():
     test = [u for s in load_corpus().speakers for u in load_corpus().utterances(split="test", speaker=s)[:3]]
     assert SJ.judge_accuracy(judge, test) == 1.0
     rng = np.random.default_rng(3)
-    noisy = SJ.judge_accuracy(judge, test, lambda w: w + rng.standard_normal(len(w)).astype(np.float32)
-                              * np.sqrt(np.mean(w ** 2) / 100))
+    noisy = SJ.judge_accuracy(judge, test, lambda w: PR.add_white_noise(w, 20.0, rng))
     assert noisy >= 0.9
