@@ -263,8 +263,9 @@ def report_markdown(report: dict) -> str:
               "## Goals (SSL system)", "", "| goal | measured | target | met |", "|---|---|---|---|"]
     for g in report["goals"]:
         fmt = (lambda v: f"{v:.0f}") if "bit" in g["goal"] else (lambda v: f"{v:.2f}") if "/" in g["goal"] else _pct
-        lines.append(f"| {g['goal']} | {fmt(g['measured'])} | {g['direction']} {fmt(g['target'])} | "
-                     f"{'yes' if g['met'] else 'no'} |")
+        miss = abs(g["measured"] - g["target"])
+        verdict = "yes" if g["met"] else f"no, by {fmt(miss) if fmt is not _pct else f'{100 * miss:.1f} points'}"
+        lines.append(f"| {g['goal']} | {fmt(g['measured'])} | {g['direction']} {fmt(g['target'])} | {verdict} |")
     return "\n".join(lines) + "\n"
 
 

@@ -129,7 +129,7 @@ def demo(args, r) -> None:
     for i, (name, w) in enumerate(outputs.items()):
         _save(folder / f"{name}.wav", w)
         f0 = pitch.track_f0(w)
-        axes[i, 0].imshow(log_mel(w), origin="lower", aspect="auto")
+        axes[i, 0].imshow(log_mel(w), origin="lower", aspect="auto", extent=[0, len(w) / 16000, 0, 80])
         axes[i, 0].set_ylabel(name.replace("_", " "), fontsize=8)
         axes[i, 1].plot(np.arange(len(f0)) * 0.005, np.where(f0 > 0, f0, np.nan), lw=1)
         axes[i, 1].set_ylim(50, 300)
@@ -141,7 +141,7 @@ def demo(args, r) -> None:
                 line += f", FFE vs input {pitch.ffe(f0_in[:n], f0[:n]):.1%}"
         print(line)
     axes[0, 1].set_title("F0 (Hz)", fontsize=9)
-    axes[0, 0].set_title("log-mel spectrogram", fontsize=9)
+    axes[0, 0].set_title("log-mel spectrogram (80 mel bands; time in s)", fontsize=9)
     fig.tight_layout()
     fig.savefig(folder / "demo.png", dpi=80)
     b = codes.bitrate()

@@ -87,7 +87,7 @@ def test_report_markdown_and_goals_follow_the_numbers():
                      "bitrate, fixed-rate (bit/s)": False}
     report["goals"] = E.goal_report(report)
     text = E.report_markdown(report)
-    assert "| SSL | 25.0 % |" in text and "| FFE | 20.0 % | <= 12.0 % | no |" in text and "| 370 | 340 |" in text
+    assert "| SSL | 25.0 % |" in text and "| FFE | 20.0 % | <= 12.0 % | no, by 8.0 points |" in text and "| 370 | 340 |" in text
 
 
 def test_resynth_evaluate_writes_tables_and_refuses_to_overwrite(tmp_path, capsys):
