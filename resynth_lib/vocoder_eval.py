@@ -201,9 +201,15 @@ def main(argv=None) -> int:
     vocoder = load_vocoder(ckpt)
     corpus = load_corpus()
     t0 = time.perf_counter()
+    record = ckpt.with_suffix(".json")
+    source = json.loads(record.read_text()).get("units", "ssl") if record.exists() else "ssl"
+    from .units import load_quantiser
+    from .vocoder_train import prepare_vocoder_data
+    utts = corpus.utterances(split=args.split)          # codes from the units the vocoder was trained on
+    items = prepare_vocoder_data(utts, corpus.speakers, load_quantiser(source=source), progress=False)
     classifier = SpeakerClassifier().fit(corpus.utterances(split="train"))
-    result = resynthesis_scores(vocoder, corpus.utterances(split=args.split), corpus.speakers, classifier)
-    result["summary"] |= {"checkpoint": ckpt.name, "split": args.split,
+    result = resynthesis_scores(vocoder, utts, corpus.speakers, classifier, items=items)
+    result["summary"] |= {"checkpoint": ckpt.name, "split": args.split, "units": source,
                           "seconds": round(time.perf_counter() - t0, 1)}
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result["summary"], indent=1))
