@@ -293,7 +293,11 @@ def evaluate(utterances, model_utterances, systems: dict, recogniser, classifier
 
 
 def main(argv=None) -> int:
-    """``resynth evaluate [--split test]``: Tables 1 and 2 with the shipped judges; Markdown + JSON."""
+    """``resynth evaluate [--split test]``: Tables 1 and 2 with the shipped judges; Markdown + JSON.
+
+    Exit codes (as the pipeline commands): 0 success; 2 wrong usage; 3 a judge or checkpoint is
+    missing or corrupt; 4 the tables exist (pass ``--force``).
+    """
     import argparse
     import json
     import sys
