@@ -126,12 +126,14 @@ def f0_leakage(utterances, r) -> dict:
     (``correlation_flat``), and the output's F0 spread in semitones (``spread_*``).
     """
     result = {}
+    encoded = []                              # each utterance encoded and its input F0 tracked once, for both modes
+    for u in utterances:
+        w = u.waveform()
+        encoded.append((r.encode(w, speaker=u.speaker, name=u.utt_id), pitch.track_f0(w)))
     for mode in ("normal", "flat"):
         xs, ys, spreads = [], [], []
-        for u in utterances:
-            w = u.waveform()
-            out = r.decode(r.encode(w, speaker=u.speaker, name=u.utt_id), f0_flat=(mode == "flat"))
-            a, b = pitch.track_f0(w), pitch.track_f0(out)
+        for codes, a in encoded:
+            b = pitch.track_f0(r.decode(codes, f0_flat=(mode == "flat")))
             n = min(len(a), len(b))
             both = (a[:n] > 0) & (b[:n] > 0)
             xs.append(np.log(a[:n][both]) - np.log(a[:n][both]).mean())
