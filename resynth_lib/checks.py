@@ -109,11 +109,12 @@ def compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
     if isinstance(expected, str) or (isinstance(expected, np.ndarray) and expected.dtype.kind in "OUS"):
         return None if np.array_equal(np.asarray(got), np.asarray(expected)) else \
             f"expected {expected!r}, got {got!r}"
+    kind = np.complex128 if np.iscomplexobj(expected) or np.iscomplexobj(got) else np.float64
     try:
-        got_arr = np.asarray(got, dtype=np.float64)
+        got_arr = np.asarray(got, dtype=kind)
     except (TypeError, ValueError):
         return f"expected numbers, got {type(got).__name__}"
-    exp_arr = np.asarray(expected, dtype=np.float64)
+    exp_arr = np.asarray(expected, dtype=kind)
     if got_arr.shape != exp_arr.shape:
         return f"shape {got_arr.shape}, expected {exp_arr.shape}"
     wrong = ~np.isclose(got_arr, exp_arr, rtol=rtol, atol=atol, equal_nan=True)

@@ -10,6 +10,9 @@
     resynth train kmeans [--source ssl|mfcc] [--clusters 100] [--force]                   (notebook 03)
     resynth train dvector [--steps N] [--exclude SPEAKER] [--force]                      (notebook 05)
     resynth train vocoder [--steps N] [--channels C] [--source] [--device cpu] [--resume] [--force]   (notebook 06; torchrun ok)
+    resynth train acoustic [--steps N] [--threads T] [--resume] [--force]   (notebook 06b: codes -> log-mel + voicing)
+    resynth train harmonic-noise [--steps N] [--threads T] [--resume] [--force]   (notebook 06b: neural waveform stage)
+    resynth train unit-phones [--epochs N] [--force]       (notebook 06b: CTC on unit ids, the units' ceiling)
     resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06)
     resynth encode | decode | convert | demo | speaker-centroids   (notebook 07; see resynth_lib.pipeline_cli)
     resynth train phones [--epochs N] [--force]                                          (notebook 07)
@@ -67,6 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     train_sub.add_parser("dvector", help="the d-vector speaker encoder of notebook 05 (GE2E)", add_help=False)
     train_sub.add_parser("vocoder", help="the HiFi-GAN vocoder of notebook 06 (runs under torchrun too)",
                          add_help=False)
+    train_sub.add_parser("acoustic", help="the frame-rate acoustic model of notebook 06b (codes -> log-mel + "
+                         "voicing)", add_help=False)
+    train_sub.add_parser("harmonic-noise", help="the harmonic-plus-noise waveform stage of notebook 06b",
+                         add_help=False)
+    train_sub.add_parser("unit-phones", help="a CTC phone recogniser on unit ids: what the units allow (06b)",
+                         add_help=False)
     train_sub.add_parser("phones", help="the CTC phone recogniser of the evaluation (notebook 07)", add_help=False)
     train_sub.add_parser("speaker-judge", help="the speaker classifier of the evaluation (notebook 07)",
                          add_help=False)
@@ -107,6 +116,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.group == "train" and args.model == "vocoder":
         from .vocoder_train import main as vocoder_main
         return vocoder_main(rest)
+    if args.group == "train" and args.model == "acoustic":
+        from .acoustic_train import main as acoustic_main
+        return acoustic_main(rest)
+    if args.group == "train" and args.model == "harmonic-noise":
+        from .harmonic_noise import main as hn_main
+        return hn_main(rest)
+    if args.group == "train" and args.model == "unit-phones":
+        from .unit_recogniser import main as unit_phones_main
+        return unit_phones_main(rest)
     if args.group == "train" and args.model == "phones":
         from .phone_recogniser import main as phones_main
         return phones_main(rest)

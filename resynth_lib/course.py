@@ -190,8 +190,9 @@ def check(solutions_dir: Path = SOLUTIONS_DIR, notebooks_dir: Path = NOTEBOOKS_D
         text = "\n".join(c.source for c in _read(path).cells if c.cell_type == "code")
         if ROLE_SOLUTION not in text:
             problems.append(f"solutions/{path.name} never calls start_notebook(..., {ROLE_SOLUTION})")
-        if not re.match(r"\d\d_\w+\.ipynb$", path.name):
-            problems.append(f"solutions/{path.name} is not named NN_topic.ipynb")
+        if not re.match(r"\d\d[a-z]?_\w+\.ipynb$", path.name):
+            problems.append(f"solutions/{path.name} is not named NN_topic.ipynb (or NNb_topic.ipynb for a "
+                            "notebook split off NN)")
     return problems
 
 

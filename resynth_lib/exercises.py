@@ -82,4 +82,5 @@ from . import exercises_02_w2v  # noqa: E402,F401  (registers 02.negative_sampli
 from . import exercises_03  # noqa: E402,F401  (registers 03.*)
 from . import exercises_05  # noqa: E402,F401  (registers 05.*)
 from . import exercises_06  # noqa: E402,F401  (registers 06.*)
+from . import exercises_06b  # noqa: E402,F401  (registers 06b.*)
 from . import exercises_07  # noqa: E402,F401  (registers 07.*)

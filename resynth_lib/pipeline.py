@@ -26,10 +26,11 @@ from .audio import SAMPLE_RATE, AudioError, validate_waveform
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "data" / "checkpoints"
 HASH_FILE = CHECKPOINT_DIR / "SHA256SUMS"
 #: Files the pipeline reads, relative to ``data/``: content model, quantiser, F0 model and statistics,
-#: speaker encoder and centroids, vocoder.
+#: speaker encoder and centroids, the decoders (HiFi-GAN; acoustic model and harmonic-noise stage).
 PIPELINE_FILES = ("checkpoints/content_layer.json", "checkpoints/ssl_cpc.pt", "checkpoints/units_ssl_k100.npz",
                   "checkpoints/f0_vqvae.pt", "f0_stats.json", "checkpoints/dvector.pt",
-                  "checkpoints/speaker_centroids.npz", "checkpoints/vocoder.pt")
+                  "checkpoints/speaker_centroids.npz", "checkpoints/vocoder.pt",
+                  "checkpoints/acoustic.pt", "checkpoints/harmonic_noise.pt")
 UNIT_RATE = 50.0
 F0_CODE_RATE = 12.5
 F0_FRAMES_PER_CODE = 16                     # 5 ms F0 frames per 80 ms code
@@ -139,7 +140,10 @@ class Codes:
 class Resynthesiser:
     """The shipped models together: ``encode`` speech, ``decode`` codes, ``convert`` voices.
 
-    ``units="mfcc"`` with the vocoder trained on MFCC units is the paper's baseline system.
+    ``decoder`` is one of :data:`resynth_lib.decoders.DECODERS` (default
+    :data:`~resynth_lib.decoders.DEFAULT_DECODER`, the frame-rate decoder of notebook 06b);
+    ``"hifigan"`` is the paper's design, with ``vocoder_path`` choosing the checkpoint.
+    ``units="mfcc"`` with the HiFi-GAN trained on MFCC units is the paper's baseline system.
 
     Example
     -------
@@ -153,18 +157,19 @@ class Resynthesiser:
     True
     """
 
-    def __init__(self, vocoder_path=None, verify: bool = True, units: str = "ssl"):
+    def __init__(self, vocoder_path=None, verify: bool = True, units: str = "ssl", decoder: str | None = None):
+        from .decoders import DEFAULT_DECODER, load_decoder
         from .pitch import load_f0_stats
         from .units import load_quantiser
         from .vocoder_eval import SpeakerClassifier
-        from .vocoder_train import load_vocoder
         from .vqvae import load_f0_vqvae
         if verify:
             verify_checkpoints()
         self.quantiser = load_quantiser(source=units)
         self.f0_model = load_f0_vqvae()
         self.f0_stats = load_f0_stats(CHECKPOINT_DIR.parent / "f0_stats.json")
-        self.vocoder = load_vocoder(vocoder_path)
+        self.decoder_name = decoder or (DEFAULT_DECODER if vocoder_path is None else "hifigan")
+        self.decoder = load_decoder(self.decoder_name, vocoder_path)
         self.classifier = SpeakerClassifier.load(CHECKPOINT_DIR / "speaker_centroids.npz")
         self.speakers = list(self.classifier.speakers)
 
@@ -203,9 +208,8 @@ class Resynthesiser:
         """:class:`Codes` -> waveform, as ``speaker`` (default: the codes' own), F0 moved by ``f0_shift`` semitones.
 
         A shifted or flattened contour is quantised again (notebook 04's VQ-VAE), so the F0
-        codes the vocoder reads and the harmonic source agree.
+        codes the decoder reads and the decoded F0 contour it is given agree.
         """
-        from .vocoder_train import synthesise
         from .vqvae import quantise_contour
         speaker = self.check_speaker(speaker or codes.speaker)
         f0_codes = codes.f0_codes
@@ -213,7 +217,7 @@ class Resynthesiser:
         if f0_shift or f0_flat:
             f0_codes = quantise_contour(self.f0_model, f0_hz, self.f0_stats, speaker)[:len(codes.f0_codes)]
         item = {"units": codes.units, "f0_codes": f0_codes, "speaker": self.speakers.index(speaker), "f0_hz": f0_hz}
-        return synthesise(self.vocoder, item)
+        return self.decoder(item)
 
     def convert(self, wav, to: str, name: str = "waveform", **decode_kw) -> np.ndarray:
         """Encode ``wav`` and decode it as speaker ``to``."""

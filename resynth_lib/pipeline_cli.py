@@ -1,9 +1,12 @@
 """The pipeline's commands: ``resynth encode | decode | convert | demo | speaker-centroids``.
 
     resynth encode IN.wav -o codes.json [--speaker S] [--force]
-    resynth decode codes.json -o out.wav [--speaker S] [--f0-shift SEMITONES | --f0-flat] [--force]
-    resynth convert IN.wav --to S -o out.wav [--f0-shift SEMITONES | --f0-flat] [--force]
-    resynth demo [-o resynth_demo] [--force]
+    resynth decode codes.json -o out.wav [--speaker S] [--f0-shift SEMITONES | --f0-flat] [--decoder D] [--force]
+    resynth convert IN.wav --to S -o out.wav [--f0-shift SEMITONES | --f0-flat] [--decoder D] [--force]
+    resynth demo [-o resynth_demo] [--decoder D] [--force]
+
+``--decoder`` picks one of :data:`resynth_lib.decoders.DECODERS`; the default is the
+frame-rate decoder the evaluation chose (notebook 06b); ``hifigan`` is the paper's design.
     resynth speaker-centroids [--force]     (d-vector centroids of the training split, for encode)
 
 Input audio may have any sampling rate and any number of channels: it is resampled to
@@ -41,10 +44,10 @@ def _free(path: Path, force: bool) -> Path:
     return path
 
 
-def _resynthesiser():
+def _resynthesiser(decoder: str | None = None):
     from .pipeline import PipelineError, Resynthesiser
     try:
-        return Resynthesiser()
+        return Resynthesiser(decoder=decoder)
     except (PipelineError, FileNotFoundError) as exc:
         raise _Exit(EXIT_CHECKPOINT, str(exc)) from None
     except Exception as exc:  # a file that passed its hash but still fails to load
@@ -59,7 +62,14 @@ def _load(path: str):
         raise _Exit(EXIT_INPUT, str(exc)) from None
 
 
+def _decoder_option(parser):
+    from .decoders import DECODERS, DEFAULT_DECODER
+    parser.add_argument("--decoder", choices=DECODERS, default=None,
+                        help=f"codes -> waveform (default {DEFAULT_DECODER}; hifigan: the paper's design)")
+
+
 def _decode_options(parser):
+    _decoder_option(parser)
     parser.add_argument("--f0-shift", type=float, default=0.0, metavar="SEMITONES", help="move the melody up or down")
     parser.add_argument("--f0-flat", action="store_true", help="a flat melody at the speaker's mean F0")
 
@@ -190,6 +200,7 @@ def main(command: str, argv=None) -> int:
         _decode_options(parser)
     elif command == "demo":
         parser.add_argument("-o", "--output", default="resynth_demo", help="output folder")
+        _decoder_option(parser)
     parser.add_argument("--force", action="store_true", help="replace existing output")
     args = parser.parse_args(argv)                       # exits with 2 on bad usage
     if getattr(args, "f0_flat", False) and args.f0_shift:
@@ -199,7 +210,8 @@ def main(command: str, argv=None) -> int:
         if command == "speaker-centroids":
             speaker_centroids(args)
         else:
-            {"encode": encode, "decode": decode, "convert": convert, "demo": demo}[command](args, _resynthesiser())
+            {"encode": encode, "decode": decode, "convert": convert, "demo": demo}[command](
+                args, _resynthesiser(getattr(args, "decoder", None)))
     except _Exit as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code

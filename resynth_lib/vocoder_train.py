@@ -29,7 +29,8 @@ F0_PER_UNIT = 4   # 50 Hz units per 12.5 Hz F0 code
 
 
 def utterance_codes(wav, speaker: str, quantiser, f0_model, f0_stats: dict) -> dict:
-    """Units ``(T,)``, F0 codes ``(ceil(T / 4),)``, decoded F0 ``(4 T,)`` and the waveform cut to ``320 T`` samples.
+    """Units ``(T,)``, F0 codes ``(ceil(T / 4),)``, decoded F0 ``(4 T,)``, the waveform cut to ``320 T`` samples
+    and the tracker's own contour ``f0_track`` (5 ms; 0 = unvoiced: the voicing the acoustic model learns).
 
     ``f0_hz`` is what the *codes* say the pitch is (:func:`decoded_f0`), not the tracker's
     contour: it drives the optional harmonic source, which must see at training time
@@ -48,7 +49,8 @@ def utterance_codes(wav, speaker: str, quantiser, f0_model, f0_stats: dict) -> d
     n_codes = -(-T // F0_PER_UNIT)
     codes = np.concatenate([codes, np.repeat(codes[-1:], max(0, n_codes - len(codes)))])[:n_codes]
     return {"wav": np.asarray(wav[:T * HOP], dtype=np.float32), "units": units.astype(np.int64),
-            "f0_codes": codes.astype(np.int64), "f0_hz": decoded_f0(f0_model, codes, f0_stats, speaker, T)}
+            "f0_codes": codes.astype(np.int64), "f0_hz": decoded_f0(f0_model, codes, f0_stats, speaker, T),
+            "f0_track": np.asarray(f0, np.float32)}
 
 
 def decoded_f0(f0_model, f0_codes, f0_stats: dict, speaker: str, n_frames: int) -> np.ndarray:

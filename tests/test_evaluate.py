@@ -92,7 +92,7 @@ def test_report_markdown_and_goals_follow_the_numbers():
 
 def test_resynth_evaluate_writes_tables_and_refuses_to_overwrite(tmp_path, capsys):
     from resynth_lib.cli import main
-    args = ["evaluate", "--limit", "1", "--systems", "ssl", "--out-dir", str(tmp_path)]
+    args = ["evaluate", "--limit", "1", "--systems", "hn", "--out-dir", str(tmp_path)]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "Table 1" in out and "Table 2" in out and "F0 corr." in out
@@ -100,5 +100,40 @@ def test_resynth_evaluate_writes_tables_and_refuses_to_overwrite(tmp_path, capsy
     report = json.loads((tmp_path / "evaluation_test_limit1.json").read_text())
     assert report["utterances"] == 4 and [r["system"] for r in report["table1"]][0] == "ground truth"
     assert report["conversion"][report["table1"][1]["system"]]["conversions"] == 12
-    assert (tmp_path / "evaluation_test_limit1.md").read_text().startswith("## Table 1")
+    text = (tmp_path / "evaluation_test_limit1.md").read_text()
+    assert text.startswith("## Table 1") and "| STOI | ESTOI | PESQ (wb) |" in text
+    assert [r["system"] for r in report["ceilings"]] == [E.CEILINGS["harmonic-noise"]]
+    assert 0 < report["unit_ceiling"][0]["per"] < 1 and report["default_system"] == E.SYSTEMS["hn"][0]
     assert main(args) == 4 and "exists" in capsys.readouterr().err
+
+
+def test_quality_scores_fall_with_noise_and_ceiling_rows_score_a_stage():
+    u = load_corpus().utterances(split="test", speaker="awb")[0]
+    clean = u.waveform()
+    noisy = clean + 0.3 * np.abs(clean).max() * np.random.default_rng(0).standard_normal(len(clean)).astype(np.float32)
+    q_clean, q_noisy = E.quality_scores([clean], [clean]), E.quality_scores([noisy], [clean])
+    assert q_clean["stoi"] > 0.99 and q_noisy["stoi"] < q_clean["stoi"] - 0.1
+    assert q_noisy["estoi"] < q_clean["estoi"] and q_noisy["pesq"] < q_clean["pesq"] - 1
+    row = E.synthesis_ceiling([u], "griffin-lim", Silent(), _JudgeByName())
+    assert row["system"] == E.CEILINGS["griffin-lim"] and row["per"] == 1.0 and 0.5 < row["stoi"] <= 1
+
+
+class _JudgeByName:
+    """A stand-in speaker judge: constant embedding, always awb."""
+    def embed(self, wav):
+        return np.ones(4)
+
+    def predict_embedding(self, e):
+        return "awb"
+
+
+def test_readme_quotes_the_shipped_evaluation():
+    """README's tables are the shipped `resynth evaluate --split test` output, row for row: text and data agree."""
+    import json
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    report = json.loads((root / "data" / "evaluation" / "evaluation_test.json").read_text())
+    readme = (root / "README.md").read_text()
+    rows = [line for line in E.report_markdown(report).splitlines() if line.startswith("| ") and "---" not in line]
+    missing = [row for row in rows if row not in readme]
+    assert not missing, f"README differs from data/evaluation/evaluation_test.json, e.g. {missing[0]}"
