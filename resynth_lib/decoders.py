@@ -33,37 +33,48 @@ DECODERS = ("acoustic+griffin-lim", "acoustic+harmonic-noise", "hifigan")
 #: slightly higher PER, and keeps pitch control exact (``data/evaluation/``, notebook 06b).
 DEFAULT_DECODER = "acoustic+harmonic-noise"
 GL_ITERATIONS = 32
-GL_CHUNK = 500           #: Griffin-Lim runs on 10 s pieces ...
+GL_CHUNK = 500           #: Griffin-Lim runs on 10 s pieces (multiple of 4) ...
 GL_OVERLAP = 8           #: ... overlapping by 8 frames (160 ms), cross-faded
+
+
+def crossfaded_chunks(n_frames: int, synthesise_span, chunk: int, overlap: int) -> np.ndarray:
+    """``320 n_frames`` samples made piece by piece: ``synthesise_span(lo, hi)`` gives frames ``lo..hi``.
+
+    Pieces of ``chunk`` frames are extended by ``overlap`` frames on each side (``lo`` and
+    ``hi`` stay multiples of 4, the F0-code boundaries, except at the end) and cross-faded
+    linearly where they overlap, so memory depends on ``chunk``, not on the length.
+
+    >>> crossfaded_chunks(10, lambda lo, hi: np.ones(320 * (hi - lo), np.float32), chunk=4, overlap=4).shape
+    (3200,)
+    """
+    out = np.zeros(n_frames * HOP, np.float32)
+    weight = np.zeros(n_frames * HOP, np.float32)
+    fade = overlap * HOP
+    for start in range(0, n_frames, chunk):
+        lo, hi = max(0, start - overlap), min(n_frames, start + chunk + overlap)
+        piece = synthesise_span(lo, hi)
+        w = np.ones(len(piece), np.float32)
+        if lo > 0 and fade:
+            w[:fade] = np.linspace(0, 1, fade, dtype=np.float32)
+        if hi < n_frames and fade:
+            w[-fade:] = np.linspace(1, 0, fade, dtype=np.float32)
+        out[lo * HOP:hi * HOP] += w * piece
+        weight[lo * HOP:hi * HOP] += w
+    return out / np.maximum(weight, 1e-6)
 
 
 def griffin_lim_chunked(mel: np.ndarray, n_iter: int = GL_ITERATIONS, chunk: int = GL_CHUNK,
                         overlap: int = GL_OVERLAP) -> np.ndarray:
     """``mel (T, 80)`` at hop 320 -> waveform ``(320 T,)`` by Griffin-Lim on overlapping pieces, cross-faded.
 
-    Memory depends on ``chunk``, not on ``T``.
-
     >>> griffin_lim_chunked(np.full((30, 80), -5.0), n_iter=2, chunk=12, overlap=4).shape
     (9600,)
     """
     from .griffin_lim import mel_to_waveform
     mel = np.asarray(mel, np.float32)
-    T = len(mel)
     padded = np.concatenate([mel, mel[-1:]])               # T + 1 centred frames cover 320 T samples
-    out = np.zeros(T * HOP, np.float32)
-    weight = np.zeros(T * HOP, np.float32)
-    fade = overlap * HOP
-    for start in range(0, T, chunk):
-        lo, hi = max(0, start - overlap), min(T, start + chunk + overlap)
-        piece = mel_to_waveform(padded[lo:hi + 1].T, HOP, n_iter=n_iter, length=(hi - lo) * HOP)
-        w = np.ones(len(piece), np.float32)
-        if lo > 0:
-            w[:fade] = np.linspace(0, 1, fade, dtype=np.float32)
-        if hi < T:
-            w[-fade:] = np.linspace(1, 0, fade, dtype=np.float32)
-        out[lo * HOP:hi * HOP] += w * piece
-        weight[lo * HOP:hi * HOP] += w
-    return out / np.maximum(weight, 1e-6)
+    return crossfaded_chunks(len(mel), lambda lo, hi: mel_to_waveform(padded[lo:hi + 1].T, HOP, n_iter=n_iter,
+                                                                      length=(hi - lo) * HOP), chunk, overlap)
 
 
 class FrameRateDecoder:
@@ -116,13 +127,21 @@ class HiFiGANDecoder:
     True
     """
 
-    def __init__(self, path=None):
+    def __init__(self, path=None, chunk: int = 500, overlap: int = 32):
         from .vocoder_train import load_vocoder
         self.vocoder = load_vocoder(path)
+        self.chunk, self.overlap = chunk, overlap          # overlap: beyond the generator's 28-frame receptive field
 
     def __call__(self, item: dict) -> np.ndarray:
+        from .vocoder import source_phase_at
         from .vocoder_train import synthesise
-        return synthesise(self.vocoder, item)
+        f0_hz = np.asarray(item["f0_hz"])
+
+        def span(lo, hi):                               # the harmonic source continues where the last piece was
+            piece = {"units": item["units"][lo:hi], "f0_codes": item["f0_codes"][lo // 4:-(-hi // 4)],
+                     "speaker": item["speaker"], "f0_hz": f0_hz[4 * lo:4 * hi], "phase0": source_phase_at(f0_hz, 4 * lo)}
+            return synthesise(self.vocoder, piece)
+        return crossfaded_chunks(len(item["units"]), span, self.chunk, self.overlap)
 
 
 def load_decoder(name: str = DEFAULT_DECODER, vocoder_path=None):
@@ -138,4 +157,4 @@ def load_decoder(name: str = DEFAULT_DECODER, vocoder_path=None):
     raise ValueError(f"unknown decoder {name!r}; choose one of {', '.join(DECODERS)}")
 
 
-__all__ = ["DECODERS", "DEFAULT_DECODER", "griffin_lim_chunked", "FrameRateDecoder", "HiFiGANDecoder", "load_decoder"]
+__all__ = ["DECODERS", "DEFAULT_DECODER", "crossfaded_chunks", "griffin_lim_chunked", "FrameRateDecoder", "HiFiGANDecoder", "load_decoder"]

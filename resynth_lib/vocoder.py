@@ -22,6 +22,7 @@ Widths are arguments; the CPU default (``channels=128``) is a quarter of HiFi-GA
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -80,14 +81,16 @@ N_HARMONICS = 8
 
 
 def harmonic_source(f0_hz: torch.Tensor, hop: int = F0_HOP_SAMPLES, sample_rate: int = 16000,
-                    n_harmonics: int = N_HARMONICS) -> torch.Tensor:
+                    n_harmonics: int = N_HARMONICS, phase0=None) -> torch.Tensor:
     """F0 contour ``(B, N)`` at one value per ``hop`` samples -> harmonics ``(B, n_harmonics, N * hop)``.
 
     Channel ``h`` is ``sin((h + 1) * phase)`` where ``phase`` integrates the F0 contour
     (linearly interpolated to the sample rate), zero where the harmonic would pass the
     Nyquist frequency or F0 is 0. This is the excitation of neural source-filter models
     (Wang et al., 2019): the generator no longer has to *invent* a periodic signal from an
-    F0 code, it only shapes one. Taught in notebook 06 (``06_hifigan_vocoder``).
+    F0 code, it only shapes one. ``phase0`` ``(B,)`` starts the fundamental at that phase
+    instead of 0 (to continue a longer signal decoded in pieces, :func:`source_phase_at`).
+    Taught in notebook 06 (``06_hifigan_vocoder``).
 
     >>> src = harmonic_source(torch.full((1, 4), 200.0))
     >>> src.shape, round(float(src[0, 0, 20]), 3)   # sin(2 pi 200 * 20 / 16000) = sin(pi / 2)
@@ -99,10 +102,34 @@ def harmonic_source(f0_hz: torch.Tensor, hop: int = F0_HOP_SAMPLES, sample_rate:
     per_sample = F.interpolate(torch.cat([f0, f0[:, -1:]], 1)[:, None], size=N * hop + 1, mode="linear",
                                align_corners=True)[:, 0, :N * hop]
     phase = 2 * torch.pi * torch.cumsum(per_sample / sample_rate, dim=1)
-    phase = phase - phase[:, :1]                                      # start every window at phase 0
+    phase = phase - phase[:, :1]                                      # start every window at phase 0 ...
+    if phase0 is not None:                                            # ... or where a previous piece ended
+        phase = phase + torch.as_tensor(phase0, dtype=phase.dtype).reshape(-1, 1)
     h = torch.arange(1, n_harmonics + 1, dtype=f0.dtype)[None, :, None]
     audible = (h * per_sample[:, None] < sample_rate / 2) & (per_sample[:, None] > 0)
     return torch.sin(h * phase[:, None]) * audible
+
+
+def source_phase_at(f0_hz, frame: int, hop: int = F0_HOP_SAMPLES, sample_rate: int = 16000) -> float:
+    """Phase of :func:`harmonic_source`'s fundamental at F0 frame ``frame`` of a whole contour ``f0_hz``, mod 2 pi.
+
+    Computed in closed form (the contour is linear between frames) in double precision,
+    so decoding a long file piece by piece, each piece started at this phase, gives the
+    same source as decoding it at once.
+
+    >>> f0 = torch.linspace(100, 200, 40)[None]
+    >>> whole = harmonic_source(f0)
+    >>> piece = harmonic_source(f0[:, 20:], phase0=[source_phase_at(f0[0].numpy(), 20)])
+    >>> bool(torch.allclose(whole[..., 20 * 80:], piece, atol=1e-3))
+    True
+    """
+    f = np.asarray(f0_hz, np.float64).reshape(-1)
+    if frame <= 0:
+        return 0.0
+    nxt = np.append(f[1:], f[-1])[:frame]                 # value at the next frame (the last one is held)
+    per_frame = hop * f[:frame] + (nxt - f[:frame]) * (hop - 1) / 2   # sum of the samples of each frame
+    total = per_frame.sum() - f[0] + f[min(frame, len(f) - 1)]
+    return float(np.mod(2 * np.pi * total / sample_rate, 2 * np.pi))
 
 
 # ----------------------------------------------------------------- generator

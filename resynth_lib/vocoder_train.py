@@ -130,12 +130,12 @@ class Vocoder(torch.nn.Module):
         self.conditioner = V.CodeConditioner(n_units, n_f0_codes, n_speakers, dim)
         self.generator = V.HiFiGANGenerator(3 * dim, channels, source_channels=V.N_HARMONICS if source else 0)
 
-    def forward(self, units, f0_codes, speakers, f0_hz=None):
+    def forward(self, units, f0_codes, speakers, f0_hz=None, phase0=None):
         source = None
         if self.config["source"]:
             if f0_hz is None:
                 raise ValueError("this vocoder uses a harmonic source: pass f0_hz (see decoded_f0)")
-            source = V.harmonic_source(f0_hz)
+            source = V.harmonic_source(f0_hz, phase0=phase0)
         return self.generator(self.conditioner(units, f0_codes, speakers), source)
 
 
@@ -256,8 +256,8 @@ def train_vocoder(data: list[dict], steps: int = 1000, batch_size: int = 4, fram
 def synthesise(vocoder: Vocoder, item: dict, speaker: int | None = None, f0_hz=None) -> np.ndarray:
     """Decode one item's codes (``units``, ``f0_codes``, ``speaker``, ``f0_hz``) into a waveform, float32.
 
-    ``speaker`` / ``f0_hz`` override the item's (voice conversion, pitch control).
-    Taught in notebook 06.
+    ``speaker`` / ``f0_hz`` override the item's (voice conversion, pitch control); an item's
+    ``phase0`` starts the harmonic source there (a piece of a longer file). Taught in notebook 06.
     """
     vocoder.eval()
     device = next(vocoder.parameters()).device
@@ -269,7 +269,8 @@ def synthesise(vocoder: Vocoder, item: dict, speaker: int | None = None, f0_hz=N
         f0_hz = torch.as_tensor(np.asarray(f0_hz, np.float32))[None, :F0_PER_UNIT * units.shape[1]].to(device)
     else:
         f0_hz = None
-    return vocoder(units, f0, spk, f0_hz)[0, 0].cpu().numpy()
+    phase0 = [item["phase0"]] if item.get("phase0") is not None and f0_hz is not None else None
+    return vocoder(units, f0, spk, f0_hz, phase0)[0, 0].cpu().numpy()
 
 
 def write_sample(vocoder: Vocoder, item: dict, folder, step: int) -> None:
