@@ -178,6 +178,21 @@ def spec_augment(feats: torch.Tensor, rng: np.random.Generator, n_masks: int = 2
     return feats
 
 
+def ctc_update(model, opt, ctc, x, labels, lengths, clip: float = 5.0) -> float:
+    """One CTC training step on a padded batch ``x``: loss, backward, gradient clipping, update; returns the loss.
+
+    ``labels`` are the label tensors of the batch, ``lengths`` the true input lengths.
+    Shared by the phone recogniser and the unit-id recogniser (:mod:`resynth_lib.unit_recogniser`).
+    """
+    logp = model(x).transpose(0, 1)                                   # (T, B, C) for CTCLoss
+    loss = ctc(logp, torch.cat(labels), torch.tensor(lengths), torch.tensor([len(y) for y in labels]))
+    opt.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), clip)
+    opt.step()
+    return loss.item()
+
+
 def train_phone_recogniser(train_utts, phones: list[str], epochs: int = 30, batch_size: int = 16, lr: float = 2e-3,
                            hidden: int = 128, seed: int = 0, progress: bool = True, augment_gain_db: float = 6.0,
                            robust: bool = True):
@@ -215,14 +230,7 @@ def train_phone_recogniser(train_utts, phones: list[str], epochs: int = 30, batc
                 feats = [torch.from_numpy(recogniser_features(wavs[i] * 10 ** (rng.uniform(-1, 1) * augment_gain_db
                                                                                / 20))) for i in idx]
             x = nn.utils.rnn.pad_sequence(feats, batch_first=True)
-            logp = model(x).transpose(0, 1)                           # (T, B, C) for CTCLoss
-            loss = ctc(logp, torch.cat([labels[i] for i in idx]), torch.tensor([len(f) for f in feats]),
-                       torch.tensor([len(labels[i]) for i in idx]))
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-            losses.append(loss.item())
+            losses.append(ctc_update(model, opt, ctc, x, [labels[i] for i in idx], [len(f) for f in feats]))
         history["epoch"].append(epoch + 1)
         history["loss"].append(float(np.mean(losses)))
         if progress:

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .phone_recogniser import BLANK, ctc_collapse, edit_distance, phone_sequence
+from .phone_recogniser import BLANK, ctc_collapse, ctc_update, edit_distance, phone_sequence
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "data" / "checkpoints"
 
@@ -115,14 +115,7 @@ def train_unit_recogniser(unit_sequences, utterances, phones: list[str], epochs:
             x = nn.utils.rnn.pad_sequence([xs[i] for i in idx], batch_first=True)
             noise = torch.from_numpy(rng.random(x.shape) < unit_noise)
             x = torch.where(noise, torch.from_numpy(rng.integers(0, n_units, x.shape)), x)
-            logp = model(x).transpose(0, 1)
-            loss = ctc(logp, torch.cat([labels[i] for i in idx]), torch.tensor([len(xs[i]) for i in idx]),
-                       torch.tensor([len(labels[i]) for i in idx]))
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-            losses.append(loss.item())
+            losses.append(ctc_update(model, opt, ctc, x, [labels[i] for i in idx], [len(xs[i]) for i in idx]))
         history["epoch"].append(epoch + 1)
         history["loss"].append(float(np.mean(losses)))
         if valid is not None:
