@@ -93,15 +93,22 @@ class FrameRateDecoder:
     """
 
     def __init__(self, stage: str = "griffin-lim", acoustic=None, stage_model=None):
-        from .acoustic import load_acoustic_model
         if stage not in ("griffin-lim", "harmonic-noise"):
             raise ValueError(f"unknown waveform stage {stage!r}; choose griffin-lim or harmonic-noise")
         self.stage = stage
-        self.acoustic = acoustic if acoustic is not None else load_acoustic_model()
+        self._acoustic = acoustic
         if stage == "harmonic-noise" and stage_model is None:
             from .harmonic_noise import load_harmonic_noise
             stage_model = load_harmonic_noise()
         self.stage_model = stage_model
+
+    @property
+    def acoustic(self):
+        """The acoustic model, loaded on first use (:meth:`waveform` alone does not need it)."""
+        if self._acoustic is None:
+            from .acoustic import load_acoustic_model
+            self._acoustic = load_acoustic_model()
+        return self._acoustic
 
     def mel(self, item: dict) -> tuple[np.ndarray, np.ndarray]:
         """``(log-mel (T, 80), voiced probability (4T,))`` predicted from the item's codes."""

@@ -165,12 +165,7 @@ def synthesis_ceiling(utterances, stage: str, recogniser, classifier, stage_mode
     utterances = list(utterances)
     wavs = [u.waveform() for u in utterances]
     speakers = [u.speaker for u in utterances]
-    decoder = FrameRateDecoder.__new__(FrameRateDecoder)        # the waveform stage only: no acoustic model
-    decoder.stage = stage
-    if stage == "harmonic-noise" and stage_model is None:
-        from .harmonic_noise import load_harmonic_noise
-        stage_model = load_harmonic_noise()
-    decoder.stage_model = stage_model
+    decoder = FrameRateDecoder(stage, stage_model=stage_model)   # only its waveform stage is used
     outputs, real_f0 = [], []
     for w in wavs:
         T = len(w) // 320
