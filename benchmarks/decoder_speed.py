@@ -1,7 +1,7 @@
 """Benchmark: speed and peak memory of every decoder on one CPU thread (notebook 06b, ``06b_frame_rate_decoder``).
 
 Speed: the codes of a held-out test utterance (tiled to ``--seconds``) are decoded
-``--repeats`` times after one warm-up by each decoder of :data:`resynth_lib.decoders.DECODERS`;
+``--repeats`` times after one warm-up by each decoder of :data:`resynth_lib.decoder.decoders.DECODERS`;
 the median real-time factor (seconds of audio per second of compute) is reported with the
 fastest and slowest run, all in the same process and run, so ratios between decoders are
 fair even on a busy machine. Goal: at least 10x real time on one thread.
@@ -34,7 +34,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def tiled_item(r, seconds: float) -> dict:
     """The codes of test utterances, concatenated and tiled to ``seconds``, as a decoder item."""
-    from resynth_lib.data import load_corpus
+    from resynth_lib.data.corpus import load_corpus
     utts = load_corpus().utterances(split="test")[:8]
     codes = [r.encode(u.waveform(), speaker="awb", name=u.utt_id) for u in utts]
     units = np.concatenate([np.asarray(c.units[:len(c.units) // 4 * 4]) for c in codes])
@@ -42,7 +42,7 @@ def tiled_item(r, seconds: float) -> dict:
     T = int(seconds * 50) // 4 * 4
     reps = -(-T // len(units))
     units, f0c = np.tile(units, reps)[:T], np.tile(f0c, reps)[:T // 4]
-    from resynth_lib.pipeline import Codes
+    from resynth_lib.pipeline.resynthesiser import Codes
     c = Codes(units, f0c, "awb")
     return {"units": units, "f0_codes": f0c, "speaker": 0, "f0_hz": r.decoded_f0(c)}
 
@@ -52,7 +52,7 @@ def memory_child(decoder: str, minutes: float, load_only: bool) -> None:
 
     import torch
     torch.set_num_threads(1)
-    from resynth_lib.pipeline import Resynthesiser
+    from resynth_lib.pipeline.resynthesiser import Resynthesiser
     r = Resynthesiser(decoder=decoder, verify=False)
     item = tiled_item(r, 60 * minutes)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -74,9 +74,9 @@ def main() -> None:
         return memory_child(args.child[0], float(args.child[1]), args.child[2] == "load")
     import torch
     torch.set_num_threads(1)
-    from resynth_lib.config import machine_info
-    from resynth_lib.decoders import DECODERS
-    from resynth_lib.pipeline import Resynthesiser
+    from resynth_lib.core.config import machine_info
+    from resynth_lib.decoder.decoders import DECODERS
+    from resynth_lib.pipeline.resynthesiser import Resynthesiser
     decoders = args.decoders or list(DECODERS)
     speed = {}
     for name in decoders:

@@ -1,9 +1,9 @@
 """Benchmark of the course's k-means against scikit-learn's (notebook 03, ``03_discrete_units_kmeans``).
 
 On the course's frame features -- MFCC + deltas with per-utterance CMVN of the train split
-(:func:`resynth_lib.frames.mfcc_frames`), and, when ``data/checkpoints/content_layer.json``
+(:func:`resynth_lib.data.frames.mfcc_frames`), and, when ``data/checkpoints/content_layer.json``
 exists, the course's content layer (chosen in notebook 02) -- for each K
-it fits :class:`resynth_lib.kmeans.KMeans` and :class:`resynth_lib.kmeans.MiniBatchKMeans`
+it fits :class:`resynth_lib.content.kmeans.KMeans` and :class:`resynth_lib.content.kmeans.MiniBatchKMeans`
 and scikit-learn's ``KMeans`` (``n_init=1``, Lloyd) and ``MiniBatchKMeans``, each from
 its own k-means++ seeding with ``seed`` / ``random_state`` = 0, and reports the wall time
 (median of ``--repeats`` fits), the iterations and the final inertia on all frames.
@@ -21,16 +21,15 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
-import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from resynth_lib import frames  # noqa: E402
-from resynth_lib.config import DATA_DIR, machine_info  # noqa: E402
-from resynth_lib.kmeans import KMeans, MiniBatchKMeans  # noqa: E402
+from resynth_lib.data import frames  # noqa: E402
+from resynth_lib.core.config import DATA_DIR, machine_info  # noqa: E402
+from resynth_lib.content.kmeans import KMeans, MiniBatchKMeans  # noqa: E402
 
 SEED, BATCH = 0, 1024
 
@@ -71,7 +70,7 @@ def ssl_features(utts):
         return None, f"skipped: no {record.relative_to(DATA_DIR.parent)}"
     import torch
     torch.set_num_threads(1)
-    from resynth_lib import ssl
+    from resynth_lib.content import ssl_models as ssl
     model, layer, choice = ssl.load_content_model(record)
     with torch.no_grad():
         X = frames.frame_table(utts, lambda u: ssl.content_features(model, layer, u.waveform(cache=True)))[0]
@@ -115,7 +114,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-ssl", action="store_true", help="skip the SSL-feature part")
     parser.add_argument("--out", default="benchmarks/results/kmeans_vs_sklearn.md")
     args = parser.parse_args(argv)
-    from resynth_lib.data import load_corpus
+    from resynth_lib.data.corpus import load_corpus
     load = os.getloadavg()[0]
     utts = load_corpus().utterances(split=args.split)[:args.max_utts]
     t0 = time.perf_counter()

@@ -1,6 +1,6 @@
 """Benchmark of F0 trackers on synthetic ground truth (notebook 04, ``04_pitch_and_f0_vqvae``).
 
-Compares the course tracker (:func:`resynth_lib.pitch.track_f0`, YIN from scratch) with
+Compares the course tracker (:func:`resynth_lib.pitch.yin.track_f0`, YIN from scratch) with
 YAAPT (``amfm_decompy``), ``librosa.pyin`` and Praat (``parselmouth``), all on the same
 5 ms grid (frame ``t`` at ``t * 0.005`` s): VDE, GPE (20%) and FFE, pooled over all frames
 of a set, and speed as the real-time factor (processing time / audio duration; the median
@@ -24,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from resynth_lib import pitch as P
+from resynth_lib.pitch import yin as P
+from resynth_lib.pitch import f0_metrics
+from resynth_lib.pitch import test_signals
 
 SR, HOP, FMIN, FMAX = 16000, 80, 50.0, 500.0
 
@@ -83,9 +85,9 @@ def ground_truth_sets(n: int):
     sets = {"harmonic glides": [], "speech-like": []}
     for i in range(n):
         seed = 1000 + i
-        contour = P.gliding_contour(3.0, fmin=60, fmax=400, seed=seed)
-        sets["harmonic glides"].append((contour, P.harmonic_test_signal(contour, seed=seed)))
-        sets["speech-like"].append((contour, P.speechlike_test_signal(contour, seed=seed)))
+        contour = test_signals.gliding_contour(3.0, fmin=60, fmax=400, seed=seed)
+        sets["harmonic glides"].append((contour, test_signals.harmonic_test_signal(contour, seed=seed)))
+        sets["speech-like"].append((contour, test_signals.speechlike_test_signal(contour, seed=seed)))
     return sets
 
 
@@ -105,14 +107,14 @@ def evaluate(sets, repeats: int):
                 refs.append(contour)
                 ests.append(est[: len(contour)])
             r, e = np.concatenate(refs), np.concatenate(ests)
-            rows.append((set_name, name, P.vde(r, e), P.gpe(r, e), P.ffe(r, e), seconds / duration))
+            rows.append((set_name, name, f0_metrics.vde(r, e), f0_metrics.gpe(r, e), f0_metrics.ffe(r, e), seconds / duration))
             print(f"  {set_name:16s} {name:24s} VDE {rows[-1][2]:.3f} GPE {rows[-1][3]:.3f} "
                   f"FFE {rows[-1][4]:.3f} RTF {rows[-1][5]:.4f}", flush=True)
     return rows
 
 
 def corpus_agreement(n_per_speaker: int):
-    from resynth_lib.data import load_corpus
+    from resynth_lib.data.corpus import load_corpus
     corpus = load_corpus()
     tracks = {name: [] for name in TRACKERS}
     for speaker in corpus.speakers:
@@ -126,8 +128,8 @@ def corpus_agreement(n_per_speaker: int):
     rows = []
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            rows.append((a, b, P.vde(pooled[a], pooled[b]), P.gpe(pooled[a], pooled[b]),
-                         P.ffe(pooled[a], pooled[b])))
+            rows.append((a, b, f0_metrics.vde(pooled[a], pooled[b]), f0_metrics.gpe(pooled[a], pooled[b]),
+                         f0_metrics.ffe(pooled[a], pooled[b])))
     voiced = {name: float(np.mean(v > 0)) for name, v in pooled.items()}
     return rows, voiced
 

@@ -1,7 +1,7 @@
-"""``python -m resynth_lib ...`` is the ``resynth`` command."""
+"""``python -m resynth_lib ...`` is the ``resynth`` command (:mod:`resynth_lib.cli.main`)."""
 import sys
 
-from .cli import main
+from resynth_lib.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

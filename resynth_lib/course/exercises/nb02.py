@@ -1,0 +1,102 @@
+"""Exercises of notebook 02 (``02_self_supervised_pretext_tasks``), speech part.
+
+Importing this module registers ``02.info_nce`` (the contrastive loss of the CPC-style
+model) and ``02.mask_from_starts`` (turning span starts into the HuBERT-style mask) with
+:mod:`resynth_lib.course.checks`. The references are :func:`resynth_lib.content.ssl_models.info_nce` and
+:func:`resynth_lib.content.ssl_models.mask_from_starts`. The word2vec exercise lives in
+:mod:`resynth_lib.course.exercises.nb02_word2vec`.
+
+Example
+-------
+>>> from resynth_lib.course.checks import run_check
+>>> from resynth_lib.content import ssl_models as ssl
+>>> run_check("02.info_nce", ssl.info_nce).status
+'pass'
+>>> run_check("02.mask_from_starts", lambda starts, span: starts).status   # forgets to extend the spans
+'fail'
+>>> from resynth_lib.course.checks import run_check
+>>> from resynth_lib.concepts import word2vec
+>>> run_check("02.negative_sampling_loss", word2vec.negative_sampling_loss).status
+'pass'
+>>> def no_negatives(c, o, n):                      # forgets the noise words
+...     return -torch.nn.functional.logsigmoid((c * o).sum(-1)).mean()
+>>> run_check("02.negative_sampling_loss", no_negatives).status
+'fail'
+"""
+from __future__ import annotations
+import numpy as np
+import torch
+from resynth_lib.concepts import word2vec
+from resynth_lib.content import ssl_models as ssl
+from resynth_lib.course.checks import Exercise, register
+
+def _info_nce_cases():
+    cases = [((torch.tensor([[[1.0, 0.0], [0.0, 1.0]]]), torch.tensor([[[1.0, 0.0], [0.0, 1.0]]]),
+               torch.tensor([0, 1])), {})]
+    g = torch.Generator().manual_seed(2)
+    for B, N, M, D in [(1, 5, 5, 3), (2, 4, 10, 8), (3, 6, 9, 16)]:
+        pred, cand = torch.randn(B, N, D, generator=g), torch.randn(B, M, D, generator=g)
+        positive = torch.randint(0, M, (N,), generator=g)
+        cases.append(((pred, cand, positive), {}))
+    cases.append(((pred, cand, positive), {"temperature": 0.1}))
+    return cases
+
+
+register(Exercise(
+    "02.info_nce",
+    reference=ssl.info_nce,
+    cases=_info_nce_cases,
+    hint="scores = torch.einsum('bnd,bmd->bnm', predictions, candidates) / temperature; every prediction's "
+         "row of M scores is a classification problem whose right answer is positive[n]: "
+         "F.cross_entropy(scores.reshape(B * N, M), positive.expand(B, N).reshape(-1))",
+    rtol=1e-5, atol=1e-6,
+))
+
+
+def _mask_cases():
+    rng = np.random.default_rng(3)
+    return [((np.array([[False, True, False, False, False, True]]), 2), {}),
+            ((np.zeros((2, 7), bool), 3), {}),
+            ((rng.random((4, 30)) < 0.1, 5), {}),
+            ((rng.random((3, 8)) < 0.3, 10), {})]
+
+
+register(Exercise(
+    "02.mask_from_starts",
+    reference=ssl.mask_from_starts,
+    cases=_mask_cases,
+    hint="start from an all-False mask of the same shape; for offset in range(span) set "
+         "mask[:, offset:] |= starts[:, :frames - offset] (a start at t hides t, t+1, ..., t+span-1)",
+    rtol=0.0, atol=0.0,
+))
+
+
+# ------------------------------------------------------------ (formerly nb02_word2vec)
+def _random_case(B: int, K: int, D: int, scale: float, seed: int):
+    rng = np.random.default_rng(seed)
+    return tuple(torch.tensor(scale * rng.standard_normal(shape)) for shape in [(B, D), (B, D), (B, K, D)])
+
+
+def _loss_cases():
+    t = lambda a: torch.tensor(a, dtype=torch.float64)             # noqa: E731
+    return [
+        ((t([[1.0, 0.0]]), t([[2.0, 0.0]]), t([[[0.0, 1.0]]])), {}),   # -log s(2) - log s(0) = 0.8201
+        (_random_case(4, 3, 5, 1.0, 61), {}),
+        (_random_case(32, 5, 16, 0.5, 62), {}),
+        (_random_case(8, 10, 4, 30.0, 63), {}),                        # large scores: log(sigmoid) underflows
+    ]
+
+
+register(Exercise(
+    "02.negative_sampling_loss",
+    reference=word2vec.negative_sampling_loss,
+    cases=_loss_cases,
+    hint="pos = (centre_vecs * context_vecs).sum(-1) is (B,); neg = torch.einsum('bd,bkd->bk', centre_vecs, "
+         "negative_vecs) is (B, K); return -(F.logsigmoid(pos) + F.logsigmoid(-neg).sum(-1)).mean() -- "
+         "note the minus sign inside the second logsigmoid, and F.logsigmoid rather than "
+         "torch.log(torch.sigmoid(...)), which gives -inf for large scores",
+    rtol=1e-6, atol=1e-8,
+))
+
+
+__all__: list[str] = []

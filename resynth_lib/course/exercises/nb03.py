@@ -1,0 +1,114 @@
+"""Exercises of notebook 03 (``03_discrete_units_kmeans``): fixed inputs, reference, hint.
+
+Importing this module registers ``03.assign_clusters`` (the k-means assignment step),
+``03.update_centroids`` (the update step, with the empty-cluster rule) and ``03.pnmi``
+(phone-normalised mutual information) with :mod:`resynth_lib.course.checks`; the notebook's
+self-check cells call ``check("03.assign_clusters", assign_clusters)`` and so on. The
+references are :func:`resynth_lib.content.kmeans.assign_clusters`,
+:func:`resynth_lib.content.kmeans.update_centroids` and :func:`resynth_lib.content.unit_metrics.pnmi`, so the
+student's functions have the same signatures and return the same things:
+``assign_clusters(X, centroids) -> (labels, squared distance to the chosen centroid)``
+(the tuple, so it drops into the notebook's Lloyd loop), ``update_centroids(X, labels,
+centroids) -> (new_centroids, number_of_empty_clusters)`` and ``pnmi(phones, units) ->
+float``; inputs are numpy arrays.
+
+Example
+-------
+>>> from resynth_lib.course.checks import run_check
+>>> from resynth_lib.content import kmeans
+>>> from resynth_lib.content import unit_metrics as metrics
+>>> run_check("03.assign_clusters", kmeans.assign_clusters).status
+'pass'
+>>> run_check("03.assign_clusters", lambda X, C: (np.zeros(len(X), int), np.zeros(len(X)))).status  # always 0
+'fail'
+>>> run_check("03.update_centroids", kmeans.update_centroids).status
+'pass'
+>>> run_check("03.pnmi", metrics.pnmi).status
+'pass'
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from resynth_lib.content import kmeans
+from resynth_lib.content import unit_metrics as metrics
+from resynth_lib.course.checks import Exercise, register
+
+
+def _blobs(n: int, d: int, K: int, seed: int):
+    """``n`` points around ``K`` centres in ``d`` dimensions, and perturbed centres as centroids."""
+    rng = np.random.default_rng(seed)
+    centres = 3.0 * rng.standard_normal((K, d))
+    X = centres[rng.integers(K, size=n)] + rng.standard_normal((n, d))
+    return X, centres + 0.3 * rng.standard_normal((K, d))
+
+
+# ------------------------------------------------------------- the assignment step
+def _assign_cases():
+    return [
+        ((np.array([[0.1], [0.9], [5.0]]), np.array([[0.0], [1.0]])), {}),
+        (_blobs(40, 2, 3, 31), {}),
+        (_blobs(300, 39, 20, 32), {}),
+        ((np.array([[10.0, 10.0]]), np.array([[0.0, 0.0], [9.0, 9.0], [20.0, 20.0]])), {}),
+    ]
+
+
+register(Exercise(
+    "03.assign_clusters",
+    reference=kmeans.assign_clusters,
+    cases=_assign_cases,
+    hint="X is (N, D), centroids (K, D): d = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(-1) is (N, K); "
+         "labels = d.argmin(1); return (labels, d[np.arange(len(X)), labels])",
+    rtol=1e-6, atol=1e-8,
+))
+
+
+# ------------------------------------------------------------- the update step
+def _update_cases():
+    cases = [((np.array([[0.0], [2.0], [10.0]]), np.array([0, 0, 0]), np.array([[1.0], [50.0]])), {})]
+    for n, d, K, seed in [(60, 2, 4, 41), (400, 13, 25, 42)]:
+        X, C = _blobs(n, d, K, seed)
+        cases.append(((X, kmeans.assign_clusters(X, C)[0], C), {}))
+    X, C = _blobs(50, 3, 5, 43)                                 # clusters 3 and 4 get no points
+    cases.append(((X, np.arange(50) % 3, C), {}))
+    return cases
+
+
+register(Exercise(
+    "03.update_centroids",
+    reference=kmeans.update_centroids,
+    cases=_update_cases,
+    hint="for each k with points, new[k] = X[labels == k].mean(0) (keep the old centroid otherwise); "
+         "then the empty clusters, in index order, move onto the points farthest from their own new centroid: "
+         "d2 = ((X - new[labels]) ** 2).sum(1); new[empty] = X[np.argsort(-d2, kind='stable')[:len(empty)]]; "
+         "return (new, len(empty))",
+    rtol=1e-6, atol=1e-9,
+))
+
+
+# ------------------------------------------------------------- PNMI
+def _pnmi_cases():
+    rng = np.random.default_rng(51)
+    phones = rng.integers(8, size=2000)
+    noisy = np.where(rng.random(2000) < 0.7, 3 * phones + rng.integers(3, size=2000), rng.integers(24, size=2000))
+    return [
+        ((np.array([0, 0, 1, 1]), np.array([5, 5, 9, 9])), {}),                    # one-to-one: 1
+        ((np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])), {}),                    # independent: 0
+        ((np.array([0, 0, 0, 1]), np.array([0, 1, 1, 1])), {}),                    # worked on paper in the notebook
+        ((phones, noisy), {}),                                                    # 3 units per phone, 30% noise
+        ((phones, rng.integers(50, size=2000)), {}),                              # random units: near 0
+    ]
+
+
+register(Exercise(
+    "03.pnmi",
+    reference=metrics.pnmi,
+    cases=_pnmi_cases,
+    hint="count the (phone, unit) pairs into a table and divide by its sum: p(phone, unit); "
+         "p_phone = p.sum(1), p_unit = p.sum(0); I = sum over p > 0 of p * log2(p / (p_phone p_unit)); "
+         "H(phone) = -sum p_phone log2 p_phone; return I / H",
+    rtol=1e-6, atol=1e-9,
+))
+
+
+__all__: list[str] = []

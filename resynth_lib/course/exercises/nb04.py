@@ -1,0 +1,172 @@
+"""Exercises of notebook 04 (``04_pitch_and_f0_vqvae``): fixed inputs, reference, hint.
+
+Importing this module registers ``04.difference_function``, ``04.cmnd``, ``04.vde`` and
+``04.gpe`` with :mod:`resynth_lib.course.checks`; the notebook's self-check cells then call
+``check("04.cmnd", cmnd)`` and so on. The references are the library's own
+:func:`resynth_lib.pitch.yin.difference_function`, :func:`resynth_lib.pitch.yin.cmnd`,
+:func:`resynth_lib.pitch.f0_metrics.vde` and :func:`resynth_lib.pitch.f0_metrics.gpe`.
+
+Example
+-------
+>>> from resynth_lib.course.checks import run_check
+>>> from resynth_lib.pitch import yin as pitch
+>>> from resynth_lib.pitch import f0_metrics
+>>> run_check("04.cmnd", pitch.cmnd).status
+'pass'
+>>> run_check("04.cmnd", lambda d: d / d.mean(axis=1, keepdims=True)).status   # not cumulative
+'fail'
+>>> from resynth_lib.course.checks import run_check
+>>> from resynth_lib.pitch import codebook as codebook_mod
+>>> run_check("04.nearest_codes", codebook_mod.nearest_codes).status
+'pass'
+>>> run_check("04.nearest_codes", lambda z, codebook: np.zeros(len(z), int)).status   # always code 0
+'fail'
+>>> run_check("04.ema_update", codebook_mod.ema_update).status
+'pass'
+"""
+from __future__ import annotations
+import numpy as np
+from resynth_lib.course.checks import Exercise, register
+from resynth_lib.pitch import codebook as codebook_mod
+from resynth_lib.pitch import f0_metrics
+from resynth_lib.pitch import yin as pitch
+
+def _periodic_frames(seed: int, n_frames: int = 4, length: int = 400) -> np.ndarray:
+    """Frames of harmonic signals at random F0 (100-300 Hz) plus a little noise (fixed seed)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length) / 16000
+    f0 = rng.uniform(100, 300, size=(n_frames, 1))
+    frames = np.sin(2 * np.pi * f0 * t) + 0.5 * np.sin(4 * np.pi * f0 * t + rng.uniform(0, 6, size=(n_frames, 1)))
+    return frames + 0.05 * rng.standard_normal(frames.shape)
+
+
+# ------------------------------------------------------------- difference function
+def _difference_cases():
+    rng = np.random.default_rng(40)
+    return [((np.array([[1.0, 0.0, 1.0, 0.0, 1.0, 0.0]]), 2), {}),
+            ((np.array([[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]]), 3), {}),
+            ((_periodic_frames(41), 160), {}),
+            ((rng.standard_normal((3, 256)), 200), {})]
+
+
+register(Exercise(
+    "04.difference_function",
+    reference=pitch.difference_function,
+    cases=_difference_cases,
+    hint="frames is (n_frames, N); with W = N - max_lag, d[:, tau] = sum over j < W of "
+         "(frames[:, j] - frames[:, j + tau])**2 for tau = 0..max_lag; a loop over tau with "
+         "vectorised sums over frames is fine (the library uses the FFT)",
+    rtol=1e-6, atol=1e-6,
+))
+
+
+# ------------------------------------------------------------- CMND
+def _cmnd_cases():
+    return [((np.array([[0.0, 2.0, 0.0, 2.0]]),), {}),
+            ((pitch.difference_function(_periodic_frames(42), 160),), {}),
+            ((np.zeros((2, 10)),), {}),                                  # silent frames: all ones
+            ((np.abs(np.random.default_rng(43).standard_normal((3, 50))),), {})]
+
+
+register(Exercise(
+    "04.cmnd",
+    reference=pitch.cmnd,
+    cases=_cmnd_cases,
+    hint="out[:, 0] = 1; for tau >= 1 out[:, tau] = d[:, tau] * tau / np.cumsum(d[:, 1:], axis=1)[:, tau - 1]; "
+         "where that running sum is 0 (silence) put 1",
+    rtol=1e-6, atol=1e-8,
+))
+
+
+# ------------------------------------------------------------- metrics
+def _metric_cases():
+    rng = np.random.default_rng(44)
+    ref = np.where(rng.random(200) < 0.6, rng.uniform(80, 300, 200), 0.0)
+    est = np.where(rng.random(200) < 0.8, ref * rng.choice([1.0, 1.05, 2.0, 0.5], 200, p=[.6, .2, .1, .1]), 0.0)
+    est[rng.random(200) < 0.1] = 150.0
+    return [((np.array([0, 100, 100, 0.0]), np.array([0, 100, 0, 120.0])), {}),
+            ((np.array([100, 100, 100, 0.0]), np.array([100, 205, 110, 100.0])), {}),
+            ((ref, est), {}),
+            ((np.array([np.nan, 200, 200, 200.0]), np.array([0, 250, 239, 161.0])), {})]
+
+
+register(Exercise(
+    "04.vde",
+    reference=f0_metrics.vde,
+    cases=_metric_cases,
+    hint="voiced means f0 > 0 (treat NaN as unvoiced: np.nan_to_num); "
+         "VDE = np.mean((ref > 0) != (est > 0))",
+    rtol=1e-9, atol=1e-12,
+))
+
+register(Exercise(
+    "04.gpe",
+    reference=f0_metrics.gpe,
+    cases=_metric_cases,
+    hint="keep only frames voiced in BOTH tracks (ref > 0 and est > 0, NaN = unvoiced); GPE is the "
+         "fraction of those with abs(est / ref - 1) > 0.2 (strictly greater)",
+    rtol=1e-9, atol=1e-12,
+))
+
+
+__all__: list[str] = []
+
+
+# ------------------------------------------------------------ (formerly nb04_vq)
+def _clustered(n: int, d: int, K: int, seed: int):
+    """``n`` vectors near ``K`` codes in ``d`` dimensions, and the (perturbed) codebook."""
+    rng = np.random.default_rng(seed)
+    codebook = 2.0 * rng.standard_normal((K, d))
+    z = codebook[rng.integers(K, size=n)] + 0.5 * rng.standard_normal((n, d))
+    return z, codebook + 0.1 * rng.standard_normal((K, d))
+
+
+# ------------------------------------------------------------- the VQ step
+def _nearest_cases():
+    return [
+        ((np.array([[0.1, 0.0], [0.9, 1.2], [-3.0, 0.5]]), np.array([[0.0, 0.0], [1.0, 1.0], [-2.0, 0.0]])), {}),
+        (_clustered(50, 4, 20, 41), {}),
+        (_clustered(200, 64, 20, 42), {}),
+        ((np.array([[10.0, 10.0]]), np.array([[0.0, 0.0], [9.0, 9.0], [20.0, 20.0]])), {}),
+    ]
+
+
+register(Exercise(
+    "04.nearest_codes",
+    reference=codebook_mod.nearest_codes,
+    cases=_nearest_cases,
+    hint="z is (N, D), codebook (K, D): build the (N, K) matrix of squared distances "
+         "((z[:, None, :] - codebook[None, :, :]) ** 2).sum(-1) and return its argmin along axis 1",
+    rtol=0.0, atol=0.0,
+))
+
+
+# ------------------------------------------------------------- one EMA update
+def _ema_cases():
+    cases = [((np.zeros((2, 1)), np.ones(2), np.zeros((2, 1)), np.array([[4.0], [6.0]]), np.array([1, 1])),
+              {"decay": 0.5})]
+    for n, d, K, seed in [(64, 3, 5, 51), (300, 8, 20, 52)]:
+        rng = np.random.default_rng(seed)
+        z, codebook = _clustered(n, d, K, seed)
+        size = rng.uniform(0.5, 5.0, K)
+        total = codebook * size[:, None]
+        codes = codebook_mod.nearest_codes(z, codebook)
+        cases.append(((codebook, size, total, z, codes), {"decay": 0.99}))
+    z, codebook = _clustered(20, 2, 4, 53)                      # codes 2 and 3 get no vectors
+    cases.append(((codebook, np.ones(4), codebook.copy(), z, np.arange(20) % 2), {"decay": 0.9}))
+    return cases
+
+
+register(Exercise(
+    "04.ema_update",
+    reference=codebook_mod.ema_update,
+    cases=_ema_cases,
+    hint="onehot = np.eye(K)[codes]; n_k = onehot.sum(0); s_k = onehot.T @ z; "
+         "cluster_size = decay * cluster_size + (1 - decay) * n_k; embed_sum = decay * embed_sum + (1 - decay) * s_k; "
+         "n = cluster_size.sum(); N_k = (cluster_size + eps) / (n + K * eps) * n; "
+         "return (embed_sum / N_k[:, None], cluster_size, embed_sum)",
+    rtol=1e-6, atol=1e-9,
+))
+
+
+__all__: list[str] = []

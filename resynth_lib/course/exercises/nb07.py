@@ -1,0 +1,82 @@
+"""Exercises of notebook 07 (``07_resynthesis_conversion_codec``): fixed inputs, reference, hint.
+
+Importing this module registers three exercises with :mod:`resynth_lib.course.checks`:
+
+* ``07.ctc_collapse`` -- greedy CTC decoding of a best path (reference
+  :func:`resynth_lib.evaluation.phone_recogniser.ctc_collapse`);
+* ``07.edit_distance`` -- the Levenshtein distance behind the phone error rate
+  (reference :func:`resynth_lib.evaluation.phone_recogniser.edit_distance`);
+* ``07.cross_entropy_bits`` -- bits per symbol an entropy coder fitted on other data
+  spends (reference :func:`resynth_lib.evaluation.bitrate.cross_entropy_bits`).
+
+Example
+-------
+>>> from resynth_lib.course.checks import run_check
+>>> from resynth_lib.evaluation import phone_recogniser as P
+>>> run_check("07.ctc_collapse", P.ctc_collapse).status
+'pass'
+>>> run_check("07.ctc_collapse", lambda path, blank=0: [c for c in path if c != blank]).status   # no merging
+'fail'
+>>> run_check("07.edit_distance", P.edit_distance).status
+'pass'
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from resynth_lib.course.checks import Exercise, register
+from resynth_lib.evaluation.bitrate import cross_entropy_bits
+from resynth_lib.evaluation.phone_recogniser import ctc_collapse, edit_distance
+
+
+def _collapse_cases():
+    rng = np.random.default_rng(7)
+    return [(([0, 3, 3, 0, 0, 5, 5, 5, 0, 5, 2, 2],), {}), (([0, 0, 0],), {}), (([4, 4, 4, 4],), {}),
+            (([1, 0, 1, 1, 0, 0, 1],), {}), (([2, 3, 2, 3],), {"blank": 3}),
+            ((rng.integers(0, 6, 200).tolist(),), {})]
+
+
+register(Exercise(
+    "07.ctc_collapse",
+    reference=ctc_collapse,
+    cases=_collapse_cases,
+    hint="walk the path keeping the previous class; append c when c != previous and c != blank; set previous = c "
+         "on EVERY frame (blanks included), so that 5, blank, 5 gives two 5s but 5, 5 gives one",
+))
+
+
+def _edit_cases():
+    rng = np.random.default_rng(8)
+    a, b = rng.integers(0, 5, 40).tolist(), rng.integers(0, 5, 33).tolist()
+    return [(("kitten", "sitting"), {}), (("", "abc"), {}), (("abc", ""), {}), (("flaw", "lawn"), {}),
+            ((["hh", "ax", "l", "ow"], ["hh", "eh", "l", "ow", "z"]), {}), ((a, b), {})]
+
+
+register(Exercise(
+    "07.edit_distance",
+    reference=edit_distance,
+    cases=_edit_cases,
+    hint="dynamic programming over prefixes: D[i][0] = i, D[0][j] = j, D[i][j] = min(D[i-1][j] + 1, D[i][j-1] + 1, "
+         "D[i-1][j-1] + (a[i-1] != b[j-1])); only the previous row is needed",
+))
+
+
+def _bits_cases():
+    rng = np.random.default_rng(9)
+    skewed = rng.choice(20, 500, p=np.r_[0.5, np.full(19, 0.5 / 19)])
+    return [(([0, 1], [0, 0, 1, 1], 2), {"smoothing": 0.0}), (([2], [0, 0, 1, 1], 4), {}),
+            ((skewed[:100], skewed[100:], 20), {}), ((skewed[:100], skewed[100:], 20), {"smoothing": 2.0}),
+            ((rng.integers(0, 100, 300), rng.integers(0, 100, 1000), 100), {})]
+
+
+register(Exercise(
+    "07.cross_entropy_bits",
+    reference=cross_entropy_bits,
+    cases=_bits_cases,
+    hint="counts = np.bincount(model_codes, minlength=k) + smoothing; p = counts / counts.sum(); "
+         "return the mean of -np.log2(p[codes]) (a float)",
+    rtol=1e-6, atol=1e-9,
+))
+
+
+__all__: list[str] = []

@@ -1,0 +1,185 @@
+"""The course's decoders behind one interface: codes (+ decoded F0) -> waveform.
+
+* ``"acoustic+griffin-lim"`` -- the frame-rate acoustic model (notebook 06b) predicts
+  log-mel and voicing; Griffin-Lim (:mod:`resynth_lib.decoder.griffin_lim`) recovers a phase.
+  No trained waveform model at all.
+* ``"acoustic+harmonic-noise"`` -- the same log-mel through the learnt source-filter
+  stage (:mod:`resynth_lib.decoder.harmonic_noise`): harmonics of the decoded F0, gated by the
+  predicted voicing, plus shaped noise.
+* ``"hifigan"`` -- the paper's design: the HiFi-GAN generator on the codes (notebook 06,
+  :mod:`resynth_lib.decoder.hifigan_train`).
+
+:data:`DEFAULT_DECODER` is the one ``resynth decode`` uses: chosen by the evaluation
+(``data/evaluation/``), not by taste. Every decoder works in chunks, so memory stays flat
+for long inputs.
+
+Taught in notebook 06b (``06b_frame_rate_decoder``) and used by :mod:`resynth_lib.pipeline.resynthesiser`.
+
+Example
+-------
+>>> dec = load_decoder("acoustic+griffin-lim")
+>>> item = {"units": np.zeros(20, int), "f0_codes": np.zeros(5, int), "speaker": 0, "f0_hz": np.full(80, 120.0)}
+>>> dec(item).shape
+(6400,)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from resynth_lib.data.frames import HOP
+
+DECODERS = ("acoustic+griffin-lim", "acoustic+harmonic-noise", "hifigan")
+#: What ``resynth decode`` uses: on the test split it beat Griffin-Lim on FFE, STOI, ESTOI and PESQ, at a
+#: slightly higher PER, and keeps pitch control exact (``data/evaluation/``, notebook 06b).
+DEFAULT_DECODER = "acoustic+harmonic-noise"
+GL_ITERATIONS = 32
+GL_CHUNK = 500           #: Griffin-Lim runs on 10 s pieces (multiple of 4) ...
+GL_OVERLAP = 8           #: ... overlapping by 8 frames (160 ms), cross-faded
+
+
+def crossfaded_chunks(n_frames: int, synthesise_span, chunk: int, overlap: int) -> np.ndarray:
+    """``320 n_frames`` samples made piece by piece: ``synthesise_span(lo, hi)`` gives frames ``lo..hi``.
+
+    Pieces of ``chunk`` frames are extended by ``overlap`` frames on each side (``lo`` and
+    ``hi`` stay multiples of 4, the F0-code boundaries, except at the end) and cross-faded
+    linearly where they overlap, so memory depends on ``chunk``, not on the length.
+    Every decoder of notebook 06b runs through it.
+
+    >>> crossfaded_chunks(10, lambda lo, hi: np.ones(320 * (hi - lo), np.float32), chunk=4, overlap=4).shape
+    (3200,)
+    """
+    out = np.zeros(n_frames * HOP, np.float32)
+    weight = np.zeros(n_frames * HOP, np.float32)
+    fade = overlap * HOP
+    for start in range(0, n_frames, chunk):
+        lo, hi = max(0, start - overlap), min(n_frames, start + chunk + overlap)
+        piece = synthesise_span(lo, hi)
+        w = np.ones(len(piece), np.float32)
+        if lo > 0 and fade:
+            w[:fade] = np.linspace(0, 1, fade, dtype=np.float32)
+        if hi < n_frames and fade:
+            w[-fade:] = np.linspace(1, 0, fade, dtype=np.float32)
+        out[lo * HOP:hi * HOP] += w * piece
+        weight[lo * HOP:hi * HOP] += w
+    return out / np.maximum(weight, 1e-6)
+
+
+def griffin_lim_chunked(mel: np.ndarray, n_iter: int = GL_ITERATIONS, chunk: int = GL_CHUNK,
+                        overlap: int = GL_OVERLAP) -> np.ndarray:
+    """``mel (T, 80)`` at hop 320 -> waveform ``(320 T,)`` by Griffin-Lim on overlapping pieces, cross-faded.
+
+    Each piece goes through :func:`resynth_lib.decoder.griffin_lim.mel_to_waveform` with
+    ``n_iter`` rounds; pieces are ``chunk`` frames long and overlap by ``overlap`` frames
+    (:func:`crossfaded_chunks`). The waveform stage of the ``"acoustic+griffin-lim"``
+    decoder (notebook 06b).
+
+    >>> griffin_lim_chunked(np.full((30, 80), -5.0), n_iter=2, chunk=12, overlap=4).shape
+    (9600,)
+    """
+    from resynth_lib.decoder.griffin_lim import mel_to_waveform
+    mel = np.asarray(mel, np.float32)
+    padded = np.concatenate([mel, mel[-1:]])               # T + 1 centred frames cover 320 T samples
+    return crossfaded_chunks(len(mel), lambda lo, hi: mel_to_waveform(padded[lo:hi + 1].T, HOP, n_iter=n_iter,
+                                                                      length=(hi - lo) * HOP), chunk, overlap)
+
+
+class FrameRateDecoder:
+    """Acoustic model (codes -> log-mel + voicing) then a waveform stage (``"griffin-lim"`` or ``"harmonic-noise"``).
+
+    Call it on an item with ``units (T,)``, ``f0_codes``, ``speaker`` (index) and
+    ``f0_hz (4T,)``; :meth:`mel` gives the intermediate log-mel and voicing. The shipped
+    acoustic model is loaded on first use unless ``acoustic`` is given; ``stage_model``
+    is the harmonic-noise stage (the shipped one by default). Taught in notebook 06b
+    (``06b_frame_rate_decoder``).
+
+    Example
+    -------
+    >>> dec = FrameRateDecoder("griffin-lim")
+    >>> item = {"units": np.zeros(8, int), "f0_codes": np.zeros(2, int), "speaker": 1, "f0_hz": np.full(32, 150.0)}
+    >>> mel, voiced = dec.mel(item)
+    >>> mel.shape, voiced.shape
+    ((8, 80), (32,))
+    """
+
+    def __init__(self, stage: str = "griffin-lim", acoustic=None, stage_model=None):
+        if stage not in ("griffin-lim", "harmonic-noise"):
+            raise ValueError(f"unknown waveform stage {stage!r}; choose griffin-lim or harmonic-noise")
+        self.stage = stage
+        self._acoustic = acoustic
+        if stage == "harmonic-noise" and stage_model is None:
+            from resynth_lib.decoder.harmonic_noise import load_harmonic_noise
+            stage_model = load_harmonic_noise()
+        self.stage_model = stage_model
+
+    @property
+    def acoustic(self):
+        """The acoustic model, loaded on first use (:meth:`waveform` alone does not need it)."""
+        if self._acoustic is None:
+            from resynth_lib.decoder.acoustic import load_acoustic_model
+            self._acoustic = load_acoustic_model()
+        return self._acoustic
+
+    def mel(self, item: dict) -> tuple[np.ndarray, np.ndarray]:
+        """``(log-mel (T, 80), voiced probability (4T,))`` predicted from the item's codes."""
+        from resynth_lib.decoder.acoustic import predict
+        return predict(self.acoustic, item["units"], item["f0_codes"], int(item["speaker"]), item["f0_hz"])
+
+    def waveform(self, mel: np.ndarray, f0_hz=None, voiced=None) -> np.ndarray:
+        """The waveform stage alone: log-mel ``(T, 80)`` (and, for harmonic-noise, F0 and voicing at 5 ms)."""
+        if self.stage == "griffin-lim":
+            return griffin_lim_chunked(mel)
+        from resynth_lib.decoder.harmonic_noise import synthesise
+        return synthesise(self.stage_model, mel, f0_hz, voiced)
+
+    def __call__(self, item: dict) -> np.ndarray:
+        mel, voiced = self.mel(item)
+        return self.waveform(mel, item["f0_hz"], (voiced > 0.5).astype(np.float32))
+
+
+class HiFiGANDecoder:
+    """The paper's design: HiFi-GAN on the codes (``data/checkpoints/vocoder.pt`` by default).
+
+    Long inputs are decoded in pieces of ``chunk`` frames overlapping by ``overlap``
+    frames; the harmonic source of each piece starts at the phase the whole contour has
+    reached there (:func:`resynth_lib.decoder.hifigan.source_phase_at`), so overlapping
+    pieces agree and the cross-fade leaves no click. The vocoder is trained in notebook 06 and compared with the frame-rate decoder
+    in notebook 06b.
+
+    >>> HiFiGANDecoder().vocoder.config["source"]
+    True
+    """
+
+    def __init__(self, path=None, chunk: int = 500, overlap: int = 32):
+        from resynth_lib.decoder.hifigan import load_vocoder
+        self.vocoder = load_vocoder(path)
+        self.chunk, self.overlap = chunk, overlap          # overlap: beyond the generator's 28-frame receptive field
+
+    def __call__(self, item: dict) -> np.ndarray:
+        from resynth_lib.decoder.hifigan import source_phase_at
+        from resynth_lib.decoder.hifigan import synthesise
+        f0_hz = np.asarray(item["f0_hz"])
+
+        def span(lo, hi):                               # the harmonic source continues where the last piece was
+            piece = {"units": item["units"][lo:hi], "f0_codes": item["f0_codes"][lo // 4:-(-hi // 4)],
+                     "speaker": item["speaker"], "f0_hz": f0_hz[4 * lo:4 * hi], "phase0": source_phase_at(f0_hz, 4 * lo)}
+            return synthesise(self.vocoder, piece)
+        return crossfaded_chunks(len(item["units"]), span, self.chunk, self.overlap)
+
+
+def load_decoder(name: str = DEFAULT_DECODER, vocoder_path=None):
+    """A decoder by name (one of :data:`DECODERS`); ``vocoder_path`` picks the HiFi-GAN checkpoint.
+
+    Every decoder is called on an item (``units``, ``f0_codes``, ``speaker``, ``f0_hz``)
+    and returns a waveform. Taught in notebook 06b (``06b_frame_rate_decoder``).
+
+    >>> type(load_decoder("hifigan")).__name__
+    'HiFiGANDecoder'
+    """
+    if name == "hifigan":
+        return HiFiGANDecoder(vocoder_path)
+    if name.startswith("acoustic+"):
+        return FrameRateDecoder(name.split("+", 1)[1])
+    raise ValueError(f"unknown decoder {name!r}; choose one of {', '.join(DECODERS)}")
+
+
+__all__ = ["DECODERS", "DEFAULT_DECODER", "crossfaded_chunks", "griffin_lim_chunked", "FrameRateDecoder", "HiFiGANDecoder", "load_decoder"]

@@ -1,0 +1,289 @@
+"""The whole system: speech -> three code streams -> speech, voice conversion and pitch control.
+
+* :class:`Codes` -- what is transmitted: content units (50 Hz), F0 codes (12.5 Hz) and a
+  speaker name, with their rates and bitrate; JSON in and out;
+* :class:`Resynthesiser` -- the shipped models together: :meth:`~Resynthesiser.encode`
+  a waveform, :meth:`~Resynthesiser.decode` codes (any known speaker, F0 shifted in
+  semitones or flattened), :meth:`~Resynthesiser.convert` in one step;
+* :func:`verify_checkpoints` -- every shipped file the pipeline reads, checked against
+  the SHA-256 recorded in ``data/checkpoints/SHA256SUMS``.
+
+Errors are :class:`PipelineError` with one line naming the file or value and the problem.
+Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+"""
+from __future__ import annotations
+
+from resynth_lib.core.rates import F0_CODE_RATE, UNIT_RATE
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from resynth_lib.core.audio import SAMPLE_RATE, AudioError, validate_waveform
+from resynth_lib.core.config import CHECKPOINT_DIR
+
+HASH_FILE = CHECKPOINT_DIR / "SHA256SUMS"
+#: Files the pipeline reads, relative to ``data/``: content model, quantiser, F0 model and statistics,
+#: speaker encoder and centroids, the decoders (HiFi-GAN; acoustic model and harmonic-noise stage).
+PIPELINE_FILES = ("checkpoints/content_layer.json", "checkpoints/ssl_cpc.pt", "checkpoints/units_ssl_k100.npz",
+                  "checkpoints/f0_vqvae.pt", "f0_stats.json", "checkpoints/dvector.pt",
+                  "checkpoints/speaker_centroids.npz", "checkpoints/vocoder.pt",
+                  "checkpoints/acoustic.pt", "checkpoints/harmonic_noise.pt")
+MIN_SAMPLES = SAMPLE_RATE * 80 // 1000       # one F0 code: 80 ms
+
+
+class PipelineError(ValueError):
+    """Input or checkpoint the pipeline cannot use; the message is one line that says what to do.
+
+    A subclass of ``ValueError``; the ``resynth`` commands print its message and stop
+    without a traceback. Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+
+    Example
+    -------
+    >>> try:
+    ...     Codes.from_json("{}", name="broken.json")
+    ... except PipelineError as exc:
+    ...     print(exc)
+    broken.json: not a codes file written by `resynth encode` ('units')
+    """
+
+
+def sha256(path) -> str:
+    """The SHA-256 of a file's bytes, as 64 hexadecimal digits (read 1 MiB at a time).
+
+    The fingerprint :func:`verify_checkpoints` compares with the recorded one, the same
+    as ``sha256sum`` prints (notebook 07).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "hello.txt"
+    ...     _ = path.write_bytes(b"hello\\n")
+    ...     print(sha256(path))
+    5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_checkpoint_hashes(files=PIPELINE_FILES, path=HASH_FILE) -> Path:
+    """Record the SHA-256 of each pipeline file (run after training a new checkpoint).
+
+    ``files`` are relative to ``data/``; each line of ``path`` (default
+    ``data/checkpoints/SHA256SUMS``) is ``<hash>  <file>``, the format of ``sha256sum``.
+    Returns ``path``. Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     line = write_checkpoint_hashes(["f0_stats.json"], Path(tmp) / "SHA256SUMS").read_text()
+    >>> digest, name = line.split()
+    >>> name, digest == sha256(CHECKPOINT_DIR.parent / "f0_stats.json")
+    ('f0_stats.json', True)
+    """
+    data = CHECKPOINT_DIR.parent
+    lines = [f"{sha256(data / f)}  {f}" for f in files]
+    Path(path).write_text("\n".join(lines) + "\n")
+    return Path(path)
+
+
+def verify_checkpoints(files=None, hash_file=None, root=None) -> None:
+    """Raise :class:`PipelineError` if a pipeline file is missing or differs from its recorded hash.
+
+    Defaults: :data:`PIPELINE_FILES` under ``data/``, hashes from :data:`HASH_FILE`;
+    ``root`` is the folder the file names are relative to. A file with no recorded hash
+    only has to exist. :class:`Resynthesiser` runs this before loading anything.
+    Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+
+    Example
+    -------
+    >>> verify_checkpoints()                       # the shipped files are intact: nothing to say
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     root = Path(tmp)
+    ...     _ = (root / "model.pt").write_bytes(b"weights")
+    ...     _ = (root / "SUMS").write_text(sha256(root / "model.pt") + "  model.pt\\n")
+    ...     verify_checkpoints(["model.pt"], root / "SUMS", root)
+    ...     _ = (root / "model.pt").write_bytes(b"changed")
+    ...     try:
+    ...         verify_checkpoints(["model.pt"], root / "SUMS", root)
+    ...     except PipelineError as exc:
+    ...         print(str(exc).split(": ", 1)[1])
+    checkpoint corrupt (SHA-256 differs from SUMS); restore it with `git checkout -- data/`
+    """
+    files = PIPELINE_FILES if files is None else files
+    hash_file = HASH_FILE if hash_file is None else hash_file
+    root = Path(root) if root is not None else CHECKPOINT_DIR.parent
+    if not Path(hash_file).exists():
+        raise PipelineError(f"{hash_file}: no recorded checkpoint hashes; reinstall the course data")
+    recorded = dict(reversed(line.split(None, 1)) for line in Path(hash_file).read_text().splitlines() if line.strip())
+    for f in files:
+        path = root / f
+        if not path.exists():
+            raise PipelineError(f"{path}: checkpoint missing; restore it with `git checkout -- data/` or retrain it")
+        if f in recorded and sha256(path) != recorded[f]:
+            raise PipelineError(f"{path}: checkpoint corrupt (SHA-256 differs from {Path(hash_file).name}); "
+                                "restore it with `git checkout -- data/`")
+
+
+@dataclass
+class Codes:
+    """The three streams of one utterance: what a codec would transmit.
+
+    ``units`` (50 Hz) and ``f0_codes`` (12.5 Hz) are integer arrays, ``speaker`` a name
+    from ``speakers``; ``n_units`` and ``n_f0_codes`` are the codebook sizes that set the
+    bitrate. ``to_json`` / ``from_json`` write and read the file of ``resynth encode``,
+    checking lengths and ranges. Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+
+    Example
+    -------
+    >>> c = Codes(units=np.array([3, 3, 7, 1]), f0_codes=np.array([5]), speaker="slt")
+    >>> c.seconds, {k: round(v, 1) for k, v in c.bitrate().items()}   # the speaker's 2 bits over 0.08 s
+    (0.08, {'units': 332.2, 'f0': 54.0, 'speaker': 25.0, 'total': 411.2})
+    >>> Codes.from_json(c.to_json()) == c
+    True
+    """
+
+    units: np.ndarray
+    f0_codes: np.ndarray
+    speaker: str
+    n_units: int = 100
+    n_f0_codes: int = 20
+    speakers: list = field(default_factory=lambda: ["awb", "kal16", "rms", "slt"])
+
+    @property
+    def seconds(self) -> float:
+        return len(self.units) / UNIT_RATE
+
+    def bitrate(self) -> dict:
+        """Bits per second of each stream: rate x log2(codebook size); the speaker is sent once."""
+        units = UNIT_RATE * math.log2(self.n_units)
+        f0 = F0_CODE_RATE * math.log2(self.n_f0_codes)
+        speaker = math.log2(len(self.speakers)) / max(self.seconds, 1e-9)
+        return {"units": units, "f0": f0, "speaker": speaker, "total": units + f0 + speaker}
+
+    def to_json(self) -> str:
+        return json.dumps({"units": [int(u) for u in self.units], "f0_codes": [int(c) for c in self.f0_codes],
+                           "speaker": self.speaker, "unit_rate_hz": UNIT_RATE, "f0_code_rate_hz": F0_CODE_RATE,
+                           "n_units": self.n_units, "n_f0_codes": self.n_f0_codes, "speakers": self.speakers,
+                           "seconds": self.seconds, "bitrate_bps": self.bitrate()}, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str, name: str = "codes") -> "Codes":
+        try:
+            d = json.loads(text)
+            codes = cls(np.asarray(d["units"], np.int64), np.asarray(d["f0_codes"], np.int64), str(d["speaker"]),
+                        int(d.get("n_units", 100)), int(d.get("n_f0_codes", 20)),
+                        list(d.get("speakers", ["awb", "kal16", "rms", "slt"])))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise PipelineError(f"{name}: not a codes file written by `resynth encode` ({exc})") from None
+        if len(codes.units) == 0 or len(codes.f0_codes) * 4 < len(codes.units):
+            raise PipelineError(f"{name}: {len(codes.units)} units need {math.ceil(len(codes.units) / 4)} F0 codes, "
+                                f"found {len(codes.f0_codes)}")
+        if codes.units.min() < 0 or codes.units.max() >= codes.n_units or codes.f0_codes.min() < 0 \
+                or codes.f0_codes.max() >= codes.n_f0_codes:
+            raise PipelineError(f"{name}: code values out of range (units < {codes.n_units}, F0 codes < "
+                                f"{codes.n_f0_codes})")
+        return codes
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Codes) and np.array_equal(self.units, other.units)
+                and np.array_equal(self.f0_codes, other.f0_codes) and self.speaker == other.speaker)
+
+
+class Resynthesiser:
+    """The shipped models together: ``encode`` speech, ``decode`` codes, ``convert`` voices.
+
+    ``decoder`` is one of :data:`resynth_lib.decoder.decoders.DECODERS` (default
+    :data:`~resynth_lib.decoder.decoders.DEFAULT_DECODER`, the frame-rate decoder of notebook 06b);
+    ``"hifigan"`` is the paper's design, with ``vocoder_path`` choosing the checkpoint.
+    ``units="mfcc"`` with the HiFi-GAN trained on MFCC units is the paper's baseline system.
+    Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+
+    Example
+    -------
+    >>> from resynth_lib.data.corpus import load_corpus
+    >>> r = Resynthesiser()
+    >>> wav = load_corpus().utterances(split="test", speaker="awb")[0].waveform()
+    >>> codes = r.encode(wav)
+    >>> codes.speaker, len(codes.f0_codes) == -(-len(codes.units) // 4)
+    ('awb', True)
+    >>> r.decode(codes, speaker="slt").shape == (320 * len(codes.units),)
+    True
+    """
+
+    def __init__(self, vocoder_path=None, verify: bool = True, units: str = "ssl", decoder: str | None = None):
+        from resynth_lib.decoder.decoders import DEFAULT_DECODER, load_decoder
+        from resynth_lib.pitch.normalise import load_f0_stats
+        from resynth_lib.content.units import load_quantiser
+        from resynth_lib.speaker.classifier import SpeakerClassifier
+        from resynth_lib.pitch.f0_vqvae import load_f0_vqvae
+        if verify:
+            verify_checkpoints()
+        self.quantiser = load_quantiser(source=units)
+        self.f0_model = load_f0_vqvae()
+        self.f0_stats = load_f0_stats(CHECKPOINT_DIR.parent / "f0_stats.json")
+        self.decoder_name = decoder or (DEFAULT_DECODER if vocoder_path is None else "hifigan")
+        self.decoder = load_decoder(self.decoder_name, vocoder_path)
+        self.classifier = SpeakerClassifier.load(CHECKPOINT_DIR / "speaker_centroids.npz")
+        self.speakers = list(self.classifier.speakers)
+
+    def check_speaker(self, speaker: str) -> str:
+        if speaker not in self.speakers:
+            raise PipelineError(f"unknown speaker {speaker!r}; known speakers: {', '.join(self.speakers)}")
+        return speaker
+
+    def encode(self, wav, speaker: str | None = None, name: str = "waveform") -> Codes:
+        """Waveform (16 kHz mono) -> :class:`Codes`; the speaker is recognised unless given."""
+        from resynth_lib.decoder.codes import utterance_codes
+        try:
+            wav = validate_waveform(wav, name=name)
+        except AudioError as exc:
+            raise PipelineError(str(exc)) from None
+        if len(wav) < MIN_SAMPLES:
+            raise PipelineError(f"{name}: {1000 * len(wav) / SAMPLE_RATE:.0f} ms is shorter than one F0 code (80 ms)")
+        speaker = self.check_speaker(speaker) if speaker else self.classifier.predict(wav)
+        item = utterance_codes(wav, speaker, self.quantiser, self.f0_model, self.f0_stats)
+        return Codes(item["units"], item["f0_codes"], speaker, self.quantiser.n_units, self.f0_model.n_codes,
+                     self.speakers)
+
+    def decoded_f0(self, codes: Codes, speaker: str | None = None, f0_shift: float = 0.0,
+                   f0_flat: bool = False) -> np.ndarray:
+        """The F0 contour the codes decode to in ``speaker``'s range (5 ms frames), shifted or flattened."""
+        from resynth_lib.decoder.codes import decoded_f0
+        speaker = self.check_speaker(speaker or codes.speaker)
+        T = len(codes.units)
+        if f0_flat:
+            return np.full(4 * T, math.exp(self.f0_stats[speaker]["log_mean"]), np.float32)
+        return (decoded_f0(self.f0_model, codes.f0_codes, self.f0_stats, speaker, T)
+                * 2.0 ** (f0_shift / 12)).astype(np.float32)
+
+    def decode(self, codes: Codes, speaker: str | None = None, f0_shift: float = 0.0,
+               f0_flat: bool = False) -> np.ndarray:
+        """:class:`Codes` -> waveform, as ``speaker`` (default: the codes' own), F0 moved by ``f0_shift`` semitones.
+
+        A shifted or flattened contour is quantised again (notebook 04's VQ-VAE), so the F0
+        codes the decoder reads and the decoded F0 contour it is given agree.
+        """
+        from resynth_lib.pitch.f0_vqvae import quantise_contour
+        speaker = self.check_speaker(speaker or codes.speaker)
+        f0_codes = codes.f0_codes
+        f0_hz = self.decoded_f0(codes, speaker, f0_shift, f0_flat)
+        if f0_shift or f0_flat:
+            f0_codes = quantise_contour(self.f0_model, f0_hz, self.f0_stats, speaker)[:len(codes.f0_codes)]
+        item = {"units": codes.units, "f0_codes": f0_codes, "speaker": self.speakers.index(speaker), "f0_hz": f0_hz}
+        return self.decoder(item)
+
+    def convert(self, wav, to: str, name: str = "waveform", **decode_kw) -> np.ndarray:
+        """Encode ``wav`` and decode it as speaker ``to``."""
+        self.check_speaker(to)
+        return self.decode(self.encode(wav, name=name), speaker=to, **decode_kw)

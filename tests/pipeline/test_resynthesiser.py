@@ -1,0 +1,131 @@
+"""Tests of the pipeline and its commands (notebook 07): codes, decoding options, and every bad input."""
+import numpy as np
+import pytest
+import soundfile as sf
+
+from resynth_lib.pipeline import resynthesiser as P
+from resynth_lib.cli import pipeline_commands as PC
+from resynth_lib.data.corpus import load_corpus
+
+
+@pytest.fixture(scope="module")
+def r():
+    return P.Resynthesiser()
+
+
+@pytest.fixture(scope="module")
+def utt():
+    return load_corpus().utterances(split="test", speaker="rms")[1]
+
+
+def test_codes_round_trip_and_bitrate():
+    c = P.Codes(np.arange(8) % 100, np.array([1, 19]), "awb")
+    assert P.Codes.from_json(c.to_json()) == c
+    b = c.bitrate()
+    assert b["units"] == pytest.approx(50 * np.log2(100)) and b["f0"] == pytest.approx(12.5 * np.log2(20))
+    with pytest.raises(P.PipelineError, match="F0 codes"):
+        P.Codes.from_json(P.Codes(np.arange(12), np.array([1, 2]), "awb").to_json())
+    with pytest.raises(P.PipelineError, match="out of range"):
+        P.Codes.from_json(P.Codes(np.array([0, 100]), np.array([1]), "awb").to_json())
+    with pytest.raises(P.PipelineError, match="not a codes file"):
+        P.Codes.from_json("{}")
+
+
+def test_encode_recognises_the_speaker_and_decode_obeys_the_options(r, utt):
+    wav = utt.waveform()
+    codes = r.encode(wav)
+    assert codes.speaker == "rms" and len(codes.units) == len(wav) // 320
+    plain = r.decoded_f0(codes)
+    up = r.decoded_f0(codes, f0_shift=12)
+    np.testing.assert_allclose(up, 2 * plain, rtol=1e-5)                  # an octave up doubles F0
+    flat = r.decoded_f0(codes, f0_flat=True)
+    assert np.ptp(flat) == 0 and flat[0] == pytest.approx(np.exp(r.f0_stats["rms"]["log_mean"]))
+    assert np.median(r.decoded_f0(codes, speaker="slt")) > 1.4 * np.median(plain)   # slt speaks higher
+    out = r.decode(codes, speaker="kal16", f0_shift=-2)
+    assert out.shape == (320 * len(codes.units),) and np.isfinite(out).all()
+    with pytest.raises(P.PipelineError, match="known speakers: awb, kal16, rms, slt"):
+        r.decode(codes, speaker="nobody")
+
+
+def _run(capsys, command, *argv):
+    code = PC.main(command, list(argv))
+    err = capsys.readouterr().err.strip()
+    return code, err
+
+
+def _write(path, wav, rate=16000, subtype="PCM_16"):
+    sf.write(str(path), wav, rate, subtype=subtype)
+    return str(path)
+
+
+def test_bad_inputs_get_one_line_and_a_nonzero_exit(tmp_path, capsys, utt):
+    out = str(tmp_path / "codes.json")
+    rng = np.random.default_rng(0)
+    cases = {
+        "no such file": str(tmp_path / "missing.wav"),
+        "cannot be read as audio": str(tmp_path / "text.wav"),
+        "empty": _write(tmp_path / "empty.wav", np.zeros(0, np.float32)),
+        "all silent": _write(tmp_path / "silent.wav", np.zeros(16000, np.float32)),
+        "shorter than one F0 code": _write(tmp_path / "short.wav", 0.1 * rng.standard_normal(800)),
+        "NaN or infinite": _write(tmp_path / "nan.wav", np.r_[0.1 * rng.standard_normal(8000), np.nan].astype(np.float32),
+                                  subtype="FLOAT"),
+    }
+    (tmp_path / "text.wav").write_text("not audio")
+    for problem, path in cases.items():
+        code, err = _run(capsys, "encode", path, "-o", out)
+        assert code == PC.EXIT_INPUT, (problem, err)
+        assert problem in err and path in err and err.startswith("error:") and "\n" not in err
+    code, err = _run(capsys, "convert", str(utt.path), "--to", "nobody", "-o", str(tmp_path / "x.wav"))
+    assert code == PC.EXIT_INPUT and "known speakers" in err
+    code, err = _run(capsys, "decode", str(tmp_path / "none.json"), "-o", str(tmp_path / "y.wav"))
+    assert code == PC.EXIT_INPUT and "no such file" in err
+    (tmp_path / "bad.json").write_text("{\"units\": [1]}")
+    code, err = _run(capsys, "decode", str(tmp_path / "bad.json"), "-o", str(tmp_path / "y.wav"))
+    assert code == PC.EXIT_INPUT and "not a codes file" in err
+
+
+def test_any_rate_and_stereo_are_accepted_and_outputs_are_not_overwritten(tmp_path, capsys, utt):
+    import librosa
+    wav = utt.waveform()
+    stereo = np.stack([librosa.resample(wav, orig_sr=16000, target_sr=44100)] * 2, axis=1) * [1.0, 0.5]
+    path = _write(tmp_path / "stereo44k.wav", stereo.astype(np.float32), rate=44100)
+    out = tmp_path / "codes.json"
+    assert _run(capsys, "encode", path, "-o", str(out))[0] == 0
+    assert P.Codes.from_json(out.read_text()).speaker == "rms"
+    code, err = _run(capsys, "encode", path, "-o", str(out))
+    assert code == PC.EXIT_EXISTS and "--force" in err
+    assert _run(capsys, "decode", str(out), "-o", str(tmp_path / "o.wav"), "--f0-shift", "3")[0] == 0
+    back, rate = sf.read(str(tmp_path / "o.wav"))
+    assert rate == 16000 and len(back) > 16000
+
+
+def test_missing_or_corrupt_checkpoints_are_refused(tmp_path, capsys, monkeypatch):
+    wrong = tmp_path / "SHA256SUMS"
+    wrong.write_text(P.HASH_FILE.read_text().replace(P.HASH_FILE.read_text()[:8], "00000000", 1))
+    monkeypatch.setattr(P, "HASH_FILE", wrong)
+    code, err = _run(capsys, "encode", "whatever.wav", "-o", str(tmp_path / "c.json"))
+    assert code == PC.EXIT_CHECKPOINT and "corrupt" in err
+    monkeypatch.setattr(P, "PIPELINE_FILES", P.PIPELINE_FILES + ("checkpoints/not_there.pt",))
+    monkeypatch.setattr(P, "HASH_FILE", P.CHECKPOINT_DIR / "SHA256SUMS")
+    code, err = _run(capsys, "encode", "whatever.wav", "-o", str(tmp_path / "c.json"))
+    assert code == PC.EXIT_CHECKPOINT and "not_there.pt" in err and "missing" in err
+
+
+def test_shipped_checkpoints_match_their_recorded_hashes():
+    """After retraining a pipeline checkpoint, run resynth_lib.pipeline.resynthesiser.write_checkpoint_hashes()."""
+    P.verify_checkpoints()
+
+
+def test_demo_writes_wavs_that_play_and_a_figure(tmp_path, capsys):
+    import soundfile as sf
+    from resynth_lib.cli.main import main
+    assert main(["demo", "-o", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    wavs = sorted((tmp_path / "demo").glob("*.wav"))
+    assert len(wavs) == 7 and (tmp_path / "demo" / "demo.png").stat().st_size > 10_000
+    for path in wavs:
+        audio, rate = sf.read(path)
+        assert rate == 16000 and audio.ndim == 1 and len(audio) > rate     # over a second of 16 kHz mono
+        assert np.isfinite(audio).all() and 0.01 < np.abs(audio).max() <= 1.0
+        assert path.stem in out
+    assert main(["demo", "-o", str(tmp_path / "demo")]) == 4            # not overwritten without --force
