@@ -27,9 +27,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from resynth_lib.data import frames  # noqa: E402
-from resynth_lib.core.config import DATA_DIR, machine_info  # noqa: E402
 from resynth_lib.content.kmeans import KMeans, MiniBatchKMeans  # noqa: E402
+from resynth_lib.core.config import DATA_DIR, machine_info  # noqa: E402
+from resynth_lib.data import frames  # noqa: E402
 
 SEED, BATCH = 0, 1024
 
@@ -42,7 +42,7 @@ def _ours(cls, **kw):
 
 
 def _sklearn(name, **kw):
-    from sklearn import cluster                              # imported here, not inside the timing
+    from sklearn import cluster  # imported here, not inside the timing
 
     def fit(X, K):
         km = getattr(cluster, name)(K, random_state=SEED, n_init=1, **kw).fit(X)

@@ -24,9 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from resynth_lib.pitch import f0_metrics, test_signals
 from resynth_lib.pitch import yin as P
-from resynth_lib.pitch import f0_metrics
-from resynth_lib.pitch import test_signals
 
 SR, HOP, FMIN, FMAX = 16000, 80, 50.0, 500.0
 

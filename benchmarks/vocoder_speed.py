@@ -24,8 +24,8 @@ from pathlib import Path  # noqa: E402
 import torch  # noqa: E402
 
 from resynth_lib.core.config import machine_info  # noqa: E402
-from resynth_lib.evaluation.vocoder_scores import real_time_factor  # noqa: E402
 from resynth_lib.decoder.hifigan import CHECKPOINT_DIR, Vocoder, load_vocoder  # noqa: E402
+from resynth_lib.evaluation.vocoder_scores import real_time_factor  # noqa: E402
 
 
 def main() -> None:

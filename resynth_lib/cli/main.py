@@ -35,18 +35,20 @@ utterances: ...
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import sys
 
-#: (words, help, "module:function"): the function is called with the remaining argv
+#: (words, help, "module:function [word]"): the function is called with the remaining argv, after
+#: ``word`` when the row gives one (the codec commands share one function, as do the course commands)
 COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("corpus", "build"), "generate the corpus with flite", "resynth_lib.data.corpus_build:main"),
     (("corpus", "verify"), "check every file against the manifest's SHA-256", "resynth_lib.data.corpus:verify_main"),
     (("corpus", "stats"), "print minutes per speaker, splits, phone inventory", "resynth_lib.data.corpus:stats_main"),
-    (("course", "build"), "build student notebooks from solutions/", "resynth_lib.course.build:build_main"),
+    (("course", "build"), "build student notebooks from solutions/", "resynth_lib.course.build:main build"),
     (("course", "check"), "check that notebooks/ matches solutions/ and holds no outputs",
-     "resynth_lib.course.build:check_main"),
-    (("course", "strip"), "strip outputs from solutions/", "resynth_lib.course.build:strip_main"),
+     "resynth_lib.course.build:main check"),
+    (("course", "strip"), "strip outputs from solutions/", "resynth_lib.course.build:main strip"),
     (("train", "beta-vae"), "the beta-VAE of notebook 01 (--beta B --out PATH)", "resynth_lib.concepts.beta_vae:main"),
     (("train", "ssl"), "the CPC- or HuBERT-style speech model of notebook 02 (--kind hubert|cpc)",
      "resynth_lib.content.ssl_train:main"),
@@ -68,14 +70,14 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("train", "speaker-judge"), "the speaker classifier of the evaluation (notebook 07)",
      "resynth_lib.evaluation.speaker_judge:main"),
     (("encode",), "speech -> codes.json: units, F0 codes, speaker (notebook 07)",
-     "resynth_lib.cli.pipeline_commands:encode_main"),
+     "resynth_lib.cli.pipeline_commands:main encode"),
     (("decode",), "codes.json -> speech, as any speaker, pitch shifted or flat (notebook 07)",
-     "resynth_lib.cli.pipeline_commands:decode_main"),
-    (("convert",), "speech -> speech in another voice (notebook 07)", "resynth_lib.cli.pipeline_commands:convert_main"),
+     "resynth_lib.cli.pipeline_commands:main decode"),
+    (("convert",), "speech -> speech in another voice (notebook 07)", "resynth_lib.cli.pipeline_commands:main convert"),
     (("demo",), "resynthesise, convert and pitch-shift a held-out utterance; WAVs + figure",
-     "resynth_lib.cli.pipeline_commands:demo_main"),
+     "resynth_lib.cli.pipeline_commands:main demo"),
     (("speaker-centroids",), "d-vector centroids of the training split (used by encode)",
-     "resynth_lib.cli.pipeline_commands:centroids_main"),
+     "resynth_lib.cli.pipeline_commands:main speaker-centroids"),
     (("evaluate-vocoder",), "resynthesis scores of a vocoder checkpoint: F0 errors, speaker accuracy, log-mel "
      "distance (notebook 06)", "resynth_lib.evaluation.vocoder_scores:main"),
     (("evaluate",), "the paper's Tables 1 and 2 at small scale: PER, speaker accuracy / EER, F0 errors, bitrate, "
@@ -112,8 +114,8 @@ def resolve(words: tuple[str, ...]):
 
     Example
     -------
-    >>> resolve(("course", "build")).__name__
-    'build_main'
+    >>> resolve(("course", "build")).__name__     # course.build.main, called with ["build", ...]
+    'main'
     >>> from resynth_lib.evaluation import evaluate
     >>> resolve(("evaluate",)) is evaluate.main
     True
@@ -121,7 +123,11 @@ def resolve(words: tuple[str, ...]):
     for w, _, target in COMMANDS:
         if w == tuple(words):
             module, function = target.split(":")
-            return getattr(importlib.import_module(module), function)
+            function, *first = function.split(" ")
+            fn = getattr(importlib.import_module(module), function)
+            if not first:
+                return fn
+            return functools.wraps(fn)(lambda argv=None: fn([*first, *(argv or [])]))
     raise KeyError(f"no command {' '.join(words)!r}")
 
 

@@ -25,14 +25,14 @@ Taught in notebook 07 (``07_resynthesis_conversion_codec``).
 """
 from __future__ import annotations
 
-from resynth_lib.core.rates import N_MELS, SAMPLE_RATE
-
 import argparse
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from resynth_lib.core.rates import N_MELS, SAMPLE_RATE
 
 EXIT_INPUT, EXIT_USAGE, EXIT_CHECKPOINT, EXIT_EXISTS = 1, 2, 3, 4
 
@@ -149,7 +149,7 @@ def decode(args, r) -> None:
 
 
 def convert(args, r) -> None:
-    """``resynth convert``: the speech at ``args.input`` in the voice of speaker ``args.to``, written to ``args.output``.
+    """``resynth convert``: the speech at ``args.input`` in the voice of ``args.to``, written to ``args.output``.
 
     Encode and decode in one step (:meth:`~resynth_lib.pipeline.resynthesiser.Resynthesiser.convert`);
     ``args`` also holds ``f0_shift``, ``f0_flat`` and ``force``. Taught in notebook 07
@@ -201,10 +201,10 @@ def demo(args, r) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from resynth_lib.pitch import yin as pitch
-    from resynth_lib.pitch import f0_metrics
     from resynth_lib.core.audio import log_mel
     from resynth_lib.data.corpus import load_corpus
+    from resynth_lib.pitch import f0_metrics
+    from resynth_lib.pitch import yin as pitch
     folder = Path(args.output)
     if folder.exists() and any(folder.iterdir()) and not args.force:
         raise _Exit(EXIT_EXISTS, f"{folder}: exists and is not empty; pass --force to replace its files")
@@ -265,10 +265,10 @@ def speaker_centroids(args) -> None:
         ...
     resynth_lib.cli.pipeline_commands._Exit: ...speaker_centroids.npz: exists; pass --force to replace it
     """
+    from resynth_lib.core.config import machine_info
     from resynth_lib.data.corpus import load_corpus
     from resynth_lib.pipeline.resynthesiser import CHECKPOINT_DIR
     from resynth_lib.speaker.classifier import SpeakerClassifier
-    from resynth_lib.core.config import machine_info
     out = _free(CHECKPOINT_DIR / "speaker_centroids.npz", args.force)
     corpus = load_corpus()
     t0 = time.perf_counter()
@@ -285,8 +285,8 @@ def speaker_centroids(args) -> None:
     print(f"wrote {out}; accuracy on the test split's ground-truth audio {accuracy:.1%}")
 
 
-def main(command: str, argv=None) -> int:
-    """Run one pipeline command (``command`` is ``encode``, ``decode``, ``convert``, ``demo`` or ``speaker-centroids``).
+def main(argv) -> int:
+    """Run one pipeline command: ``argv[0]`` is ``encode``, ``decode``, ``convert``, ``demo`` or ``speaker-centroids``.
 
     Parses ``argv`` (wrong usage exits with 2), loads the shipped models, runs the command
     and returns the exit code listed in this module's docstring; every failure prints one
@@ -299,16 +299,17 @@ def main(command: str, argv=None) -> int:
     >>> from resynth_lib.data.corpus import load_corpus
     >>> tmp = Path(tempfile.mkdtemp())
     >>> _ = save_audio(tmp / "in.wav", load_corpus().utterances(split="test", speaker="awb")[0].waveform()[:16000])
-    >>> main("encode", [str(tmp / "in.wav"), "-o", str(tmp / "codes.json"), "--speaker", "awb"])
+    >>> main(["encode", str(tmp / "in.wav"), "-o", str(tmp / "codes.json"), "--speaker", "awb"])
     wrote .../codes.json: 50 units, 13 F0 codes, speaker awb; 332 + 54 + 2.0 = 388 bit/s
     0
-    >>> main("encode", [str(tmp / "in.wav"), "-o", str(tmp / "codes.json")])     # the output exists
+    >>> main(["encode", str(tmp / "in.wav"), "-o", str(tmp / "codes.json")])     # the output exists
     4
-    >>> main("convert", [str(tmp / "missing.wav"), "--to", "slt", "-o", str(tmp / "out.wav")])   # no such input
+    >>> main(["convert", str(tmp / "missing.wav"), "--to", "slt", "-o", str(tmp / "out.wav")])   # no such input
     1
     >>> shutil.rmtree(tmp)
     """
     from resynth_lib.pipeline.resynthesiser import PipelineError
+    command, argv = argv[0], list(argv[1:])
     parser = argparse.ArgumentParser(prog=f"resynth {command}", description=__doc__.splitlines()[0])
     if command == "encode":
         parser.add_argument("input")
@@ -347,64 +348,3 @@ def main(command: str, argv=None) -> int:
     if command == "demo":
         print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0
-
-
-def encode_main(argv=None) -> int:
-    """``resynth encode IN -o codes.json``: speech to codes (:func:`encode`), notebook 07.
-
-    Example
-    -------
-    >>> from resynth_lib.cli.main import resolve
-    >>> resolve(("encode",)) is encode_main
-    True
-    """
-    return main("encode", argv)
-
-
-def decode_main(argv=None) -> int:
-    """``resynth decode codes.json -o out.wav``: codes to speech (:func:`decode`), notebook 07.
-
-    Example
-    -------
-    >>> from resynth_lib.cli.main import resolve
-    >>> resolve(("decode",)) is decode_main
-    True
-    """
-    return main("decode", argv)
-
-
-def convert_main(argv=None) -> int:
-    """``resynth convert IN --to S -o out.wav``: speech in another voice (:func:`convert`), notebook 07.
-
-    Example
-    -------
-    >>> from resynth_lib.cli.main import resolve
-    >>> resolve(("convert",)) is convert_main
-    True
-    """
-    return main("convert", argv)
-
-
-def demo_main(argv=None) -> int:
-    """``resynth demo [-o DIR]``: a held-out utterance resynthesised, converted, pitch-shifted (:func:`demo`), notebook 07.
-
-    Example
-    -------
-    >>> from resynth_lib.cli.main import resolve
-    >>> resolve(("demo",)) is demo_main
-    True
-    """
-    return main("demo", argv)
-
-
-def centroids_main(argv=None) -> int:
-    """``resynth speaker-centroids``: the d-vector centroids of the train split (:func:`speaker_centroids`), notebook 07.
-
-    Example
-    -------
-    Without ``--force`` the shipped centroids are kept: exit code 4 (the output exists).
-
-    >>> centroids_main([])
-    4
-    """
-    return main("speaker-centroids", argv)

@@ -31,19 +31,21 @@ Example
 (500, 6)
 """
 from __future__ import annotations
-import argparse
+
 import json
 import sys
 import time
 from pathlib import Path
+
 import numpy as np
 import torch
 from torch import nn
-from resynth_lib.core.training import TrainingLoop, seeded
-from resynth_lib.core.checkpoints import load_checkpoint, save_checkpoint
-from resynth_lib.core.config import machine_info
+
 from resynth_lib.concepts.disentanglement_metrics import mutual_information_gap
 from resynth_lib.concepts.vowels import FACTOR_NAMES, N_BANDS, make_vowel_dataset
+from resynth_lib.core.checkpoints import load_checkpoint, save_checkpoint
+from resynth_lib.core.config import machine_info
+from resynth_lib.core.training import TrainingCommand, TrainingLoop, seeded
 
 
 # ------------------------------------------------------------------ the beta-VAE
@@ -283,12 +285,10 @@ def main(argv=None) -> None:
     >>> resolve(("train", "beta-vae")) is main
     True
     """
-    parser = argparse.ArgumentParser(description="Train a beta-VAE on the synthetic vowels (notebook 01).")
+    parser = TrainingCommand("resynth train beta-vae", main.__doc__)
     parser.add_argument("--beta", type=float, required=True)
     parser.add_argument("--steps", type=int, default=12000)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--force", action="store_true", help="overwrite an existing checkpoint")
     args = parser.parse_args(argv)
     command = "resynth train beta-vae " + " ".join(sys.argv[1:] if argv is None else argv)
     record = train_and_save(args.out, beta=args.beta, steps=args.steps, seed=args.seed, force=args.force,

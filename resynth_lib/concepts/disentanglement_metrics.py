@@ -26,6 +26,7 @@ array([[1.],
 1.0
 """
 from __future__ import annotations
+
 import numpy as np
 
 

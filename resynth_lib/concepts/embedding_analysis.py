@@ -22,6 +22,7 @@ Example
 [('man', 0.707), ('queen', 0.5)]
 """
 from __future__ import annotations
+
 import numpy as np
 
 
@@ -46,7 +47,7 @@ def _ranked(sims, vocab, k) -> list[tuple[str, float]]:
 def nearest_neighbours(emb, word: str, vocab, k: int = 5) -> list[tuple[str, float]]:
     """The ``k`` words with the highest cosine similarity to ``word`` (itself excluded).
 
-    ``emb`` is ``(V, D)``, ``vocab`` a :class:`Vocab` or a word-to-id dict; returns ``[(word,
+    ``emb`` is ``(V, D)``, ``vocab`` a :class:`~resynth_lib.concepts.word2vec.Vocab` or a word-to-id dict; returns ``[(word,
     cosine), ...]``, best first. Taught in notebook 02 (``02_self_supervised_pretext_tasks``).
 
     Example

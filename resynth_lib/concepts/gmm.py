@@ -24,8 +24,23 @@ array([-3.,  3.])
 True
 """
 from __future__ import annotations
+
 import numpy as np
-from resynth_lib.concepts.gmm_em import MONOTONE_TOLERANCE, _check_covariance_type, _check_data, _regularisation_slack, count_parameters, e_step, hard_responsibilities, kmeans_plus_plus_init, log_gaussian, logsumexp, m_step, random_init
+
+from resynth_lib.concepts.gmm_em import (
+    MONOTONE_TOLERANCE,
+    _check_covariance_type,
+    _check_data,
+    _regularisation_slack,
+    count_parameters,
+    e_step,
+    hard_responsibilities,
+    kmeans_plus_plus_init,
+    log_gaussian,
+    logsumexp,
+    m_step,
+    random_init,
+)
 
 
 # ------------------------------------------------------------------ the model

@@ -36,6 +36,7 @@ array([-1.5,  1.5])
 (-1.419, [0, 0, 1, 1])
 """
 from __future__ import annotations
+
 import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.optimize import linear_sum_assignment

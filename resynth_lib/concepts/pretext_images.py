@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from torch import nn
 
 from resynth_lib.core.training import TrainingLoop, seeded
-from torch import nn
 
 N_CLASSES = 10
 N_ROTATIONS = 4

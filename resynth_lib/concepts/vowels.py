@@ -22,8 +22,11 @@ Example
 (1600,)
 """
 from __future__ import annotations
+
 import numpy as np
-from resynth_lib.core.audio import SAMPLE_RATE, mel_filterbank
+
+from resynth_lib.core.audio import mel_filterbank
+from resynth_lib.core.rates import SAMPLE_RATE
 
 # ------------------------------------------------------------------ the synthetic vowels
 VOWELS = ("i", "e", "a", "o", "u")

@@ -23,15 +23,17 @@ Example
 (3, 2)
 """
 from __future__ import annotations
+
 import random
 from collections import Counter
 from typing import NamedTuple
+
 import numpy as np
 import torch
-
-from resynth_lib.core.training import TrainingLoop, seeded
 import torch.nn.functional as F
 from torch import nn
+
+from resynth_lib.core.training import TrainingLoop, seeded
 
 # ------------------------------------------------------------------ the corpus
 #: (male singular, female singular, male plural, female plural, two adjectives the pair is often seen with)

@@ -116,8 +116,8 @@ def probe_representations(representations: Mapping[str, Callable], train_utts: S
     >>> from resynth_lib.data.frames import mfcc_frames
     >>> c = load_corpus()
     >>> table = probe_representations({"mfcc": lambda u: mfcc_frames(u.waveform())},
-    ...                               c.utterances(split="valid")[::4], c.utterances(split="test")[::4])
-    >>> table["mfcc"]["phone"] > 0.3 and table["mfcc"]["speaker"] > 0.5
+    ...                               c.utterances(split="valid")[::11], c.utterances(split="test")[::11])
+    >>> table["mfcc"]["phone"] > 0.2 and table["mfcc"]["speaker"] > 0.5   # most common class: 0.10, 0.27
     True
     """
     train_utts, test_utts = list(train_utts), list(test_utts)
@@ -151,8 +151,8 @@ def model_representations(model, name: str | None = None, cache: dict | None = N
     >>> sorted(model_representations(HuBERTModel(dim=8, layers=1, heads=2, n_targets=3), "toy"))
     ['toy front end', 'toy layer 1']
     """
-    from resynth_lib.data.frames import ssl_input
     from resynth_lib.content.ssl_models import layer_features
+    from resynth_lib.data.frames import ssl_input
     cache = {} if cache is None else cache
     name = name or model.kind
 
@@ -171,8 +171,8 @@ def content_margin(row: dict) -> float:
     """The score the course chooses its content layer by: phone accuracy minus speaker accuracy.
 
     Units should carry *what* is said and leave *who* says it to the speaker stream, so a
-    point of phone accuracy and a point less of speaker accuracy count the same. Notebook 02
-    ranks the layers of its models by it.
+    point of phone accuracy and a point less of speaker accuracy count the same. The layers
+    of the models of notebook 02 are ranked by it.
 
     Example
     -------
@@ -229,10 +229,10 @@ def main(argv=None) -> int:
     import json
     from pathlib import Path
 
+    from resynth_lib.content.ssl_models import CHECKPOINT_DIR, load_ssl_model
     from resynth_lib.core.config import machine_info
     from resynth_lib.data.corpus import load_corpus
-    from resynth_lib.content.ssl_models import CHECKPOINT_DIR, load_ssl_model
-    parser = argparse.ArgumentParser(prog="resynth probe-layers", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="resynth probe-layers", description=main.__doc__.split("\n\n")[0])
     parser.add_argument("checkpoints", nargs="+", help="checkpoints written by `resynth train ssl`")
     parser.add_argument("--max-train", type=int, default=40000, help="training frames per probe")
     parser.add_argument("--out", default=str(CHECKPOINT_DIR / "content_layer.json"))

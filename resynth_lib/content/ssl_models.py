@@ -30,16 +30,18 @@ Example
 [(50, 128), (50, 128), (50, 128)]
 """
 from __future__ import annotations
+
 import json
 from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from resynth_lib.data.frames import SSL_MELS, ssl_input
+
 from resynth_lib.core.checkpoints import load_checkpoint, save_checkpoint
 from resynth_lib.core.config import CHECKPOINT_DIR
-
+from resynth_lib.data.frames import SSL_MELS, ssl_input
 
 
 # ----------------------------------------------------------------- building blocks
@@ -298,8 +300,8 @@ def save_ssl_model(model: nn.Module, path, record: dict, force: bool = False) ->
 def load_ssl_model(path=None, kind: str = "hubert") -> nn.Module:
     """Load a checkpoint written by :func:`save_ssl_model` (default: the shipped one of ``kind``).
 
-    The file may hold either model; it comes back in eval mode. Notebooks 02 and 03 load
-    the shipped models with it.
+    The file may hold either model; it comes back in eval mode. The shipped models are
+    loaded with it in notebooks 02 and 03.
 
     Example
     -------

@@ -24,13 +24,15 @@ Three steps of the CPC-style model on random input, only to show the calls:
 ([1, 2, 3], 'CPCModel')
 """
 from __future__ import annotations
+
 from pathlib import Path
+
 import numpy as np
 import torch
 
-from resynth_lib.core.training import TrainingLoop, cosine_lr, seeded
-from resynth_lib.data.frames import mfcc_frames, ssl_input
 from resynth_lib.content.ssl_models import CHECKPOINT_DIR, MODELS, save_ssl_model, span_mask, warp_frequency
+from resynth_lib.core.training import TrainingCommand, TrainingLoop, cosine_lr, seeded
+from resynth_lib.data.frames import mfcc_frames, ssl_input
 
 
 # ----------------------------------------------------------------- data
@@ -95,7 +97,8 @@ def train_ssl(kind: str, inputs: list[np.ndarray], targets: list[np.ndarray] | N
               model_args: dict | None = None, checkpoint_path=None, checkpoint_every: int = 250,
               resume: bool = False, progress: bool = True, device: str = "cpu", log_every: int = 10,
               stop_at: int | None = None, warp: float = 0.0):
-    """Train a :class:`CPCModel` (``kind="cpc"``) or :class:`HuBERTModel` (``"hubert"``).
+    """Train a :class:`~resynth_lib.content.ssl_models.CPCModel` (``kind="cpc"``) or
+    :class:`~resynth_lib.content.ssl_models.HuBERTModel` (``"hubert"``).
 
     Utterances are concatenated into one stream and batches are random windows of
     ``frames`` 50 Hz frames. AdamW with linear warm-up then cosine decay; gradients
@@ -167,11 +170,10 @@ def main(argv=None) -> int:
     >>> resolve(("train", "ssl")) is main
     True
     """
-    import argparse
 
     from resynth_lib.core.config import machine_info
     from resynth_lib.data.corpus import load_corpus
-    parser = argparse.ArgumentParser(prog="resynth train ssl", description=main.__doc__)
+    parser = TrainingCommand("resynth train ssl", main.__doc__)
     parser.add_argument("--kind", choices=sorted(MODELS), default="hubert")
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--batch-size", type=int, default=8)
@@ -182,18 +184,12 @@ def main(argv=None) -> int:
     parser.add_argument("--clusters", type=int, default=100)
     parser.add_argument("--attention-window", type=int, default=None, help="frames each frame may attend to")
     parser.add_argument("--warp", type=float, default=0.0, help="random mel-axis stretch, e.g. 0.15")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     parser.add_argument("--out", default=None, help="default data/checkpoints/ssl_<kind>.pt")
     parser.add_argument("--resume", action="store_true", help="continue from runs/ssl_<kind>_resume.pt")
-    parser.add_argument("--force", action="store_true", help="replace an existing output")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     out = Path(args.out or CHECKPOINT_DIR / f"ssl_{args.kind}.pt")
-    if out.exists() and not args.force:
-        parser.error(f"{out} exists; pass --force to replace it")
+    parser.output(args, out)
     data = prepare_ssl_data(load_corpus().utterances(split="train"), progress=True)
     targets, model_args = None, {"dim": args.dim}
     if args.kind == "hubert":

@@ -23,9 +23,10 @@ from typing import Callable
 
 import numpy as np
 
-from resynth_lib.data.frames import mfcc_frames
 from resynth_lib.content.kmeans import KMeans, assign_clusters
 from resynth_lib.core.config import CHECKPOINT_DIR
+from resynth_lib.core.training import TrainingCommand
+from resynth_lib.data.frames import mfcc_frames
 
 SOURCES = ("ssl", "mfcc")
 
@@ -156,22 +157,18 @@ def main(argv=None) -> int:
     >>> resolve(("train", "kmeans")) is main
     True
     """
-    import argparse
 
     from tqdm.auto import tqdm
 
     from resynth_lib.core.config import machine_info
     from resynth_lib.data.corpus import load_corpus
-    parser = argparse.ArgumentParser(prog="resynth train kmeans", description=main.__doc__)
+    parser = TrainingCommand("resynth train kmeans", main.__doc__)
     parser.add_argument("--source", choices=SOURCES, default="ssl")
     parser.add_argument("--clusters", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="default data/checkpoints/units_<source>_k<K>.npz")
-    parser.add_argument("--force", action="store_true", help="replace an existing output")
     args = parser.parse_args(argv)
     out = Path(args.out or CHECKPOINT_DIR / f"units_{args.source}_k{args.clusters}.npz")
-    if out.exists() and not args.force:
-        parser.error(f"{out} exists; pass --force to replace it")
+    parser.output(args, out)
     fn = feature_function(args.source)
     utts = load_corpus().utterances(split="train")
     features = [fn(u.waveform()) for u in tqdm(utts, desc=f"{args.source} features", unit="utt")]

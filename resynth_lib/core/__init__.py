@@ -1,9 +1,15 @@
-"""Core tools that every part of the course shares: audio, settings, figures and bit counts.
+"""Core tools that every part of the course shares: rates, audio, settings, checkpoints, training, figures.
 
+* :mod:`resynth_lib.core.rates` -- the sample, frame and code rates every stage shares
+  (notebook 00, ``00_audio_and_data``).
 * :mod:`resynth_lib.core.audio` -- loading, saving, framing, STFT, mel filterbanks, log-mel
   and MFCC (notebook 00, ``00_audio_and_data``).
-* :mod:`resynth_lib.core.config` -- fast or full mode, seeds, paths and checkpoint files
+* :mod:`resynth_lib.core.config` -- fast or full mode, seeds, paths and machine information
   (notebook 00, ``00_audio_and_data``, then every notebook).
+* :mod:`resynth_lib.core.checkpoints` -- the one checkpoint format of every shipped model
+  (notebook 00, ``00_audio_and_data``).
+* :mod:`resynth_lib.core.training` -- the training loop with progress, logging and resume
+  files (notebook 02, ``02_self_supervised_pretext_tasks``).
 * :mod:`resynth_lib.core.plots` -- the pipeline diagram, spectrogram and waveform figures
   (notebook 00, ``00_audio_and_data``, then every notebook).
 * :mod:`resynth_lib.core.bits` -- bits per second of a stream of discrete codes

@@ -32,7 +32,8 @@ import soundfile as sf
 import torch
 from scipy.signal import resample_poly
 
-from resynth_lib.core.rates import F0_HOP, SAMPLE_RATE  # noqa: E402,F401  (also used by importers of audio)
+from resynth_lib.core.rates import F0_HOP, N_MELS, SAMPLE_RATE
+
 #: Peak amplitude below which a whole file counts as silent.
 SILENCE_PEAK = 1e-4
 
@@ -40,7 +41,6 @@ SILENCE_PEAK = 1e-4
 N_FFT = 1024
 WIN_LENGTH = 1024
 HOP_LENGTH = 256
-N_MELS = 80
 F_MIN = 0.0
 F_MAX = 8000.0
 LOG_CLAMP = 1e-5

@@ -17,6 +17,7 @@ Example
 25.0
 """
 from __future__ import annotations
+
 import numpy as np
 
 from resynth_lib.core.rates import F0_CODE_RATE, N_F0_CODES

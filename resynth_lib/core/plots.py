@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Ellipse, FancyBboxPatch
 
-from resynth_lib.core.audio import SAMPLE_RATE
+from resynth_lib.core.rates import SAMPLE_RATE
 
 # (key, label, notebook, x, y) of each box in the pipeline diagram.
 _BOXES = [

@@ -39,6 +39,7 @@ Example
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
 import math
 import time
@@ -229,3 +230,43 @@ class TrainingLoop:
         if self.checkpoint_path is None or self.start == self.end:
             self.history["seconds"] += time.perf_counter() - t0
         return self.history
+
+
+class TrainingCommand(argparse.ArgumentParser):
+    """The parser every ``resynth train ...`` command starts from (notebook 02 shows one).
+
+    It describes the command with the first paragraph of ``doc``, adds the options every
+    trainer shares (``--seed``, ``--threads``, ``--force``), applies ``--threads`` when the
+    arguments are parsed, and :meth:`output` refuses to replace an existing checkpoint
+    without ``--force``.
+
+    Example
+    -------
+    >>> parser = TrainingCommand("resynth train toy", "Train a toy.\\n\\nLonger text.")
+    >>> _ = parser.add_argument("--out", default="toy.pt")
+    >>> args = parser.parse_args(["--seed", "3"])
+    >>> args.seed, args.force, parser.description
+    (3, False, 'Train a toy.')
+    >>> parser.output(args, "/no/such/dir/toy.pt")
+    PosixPath('/no/such/dir/toy.pt')
+    """
+
+    def __init__(self, prog: str, doc: str | None):
+        super().__init__(prog=prog, description=(doc or "").strip().split("\n\n")[0] or None)
+        self.add_argument("--seed", type=int, default=0, help="random seed of the run")
+        self.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+        self.add_argument("--force", action="store_true", help="replace an existing output")
+
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        if parsed.threads:
+            import torch
+            torch.set_num_threads(parsed.threads)
+        return parsed
+
+    def output(self, args, path=None) -> Path:
+        """``path`` (default ``args.out``) as a Path; a usage error if it exists and ``--force`` is not given."""
+        out = Path(path if path is not None else args.out)
+        if out.exists() and not args.force:
+            self.error(f"{out} exists; pass --force to replace it")
+        return out

@@ -7,8 +7,8 @@ command writes ``notebooks/`` from them::
     python -m resynth_lib.course check     # exit 1 if notebooks/ is out of date or has outputs
     python -m resynth_lib.course strip     # remove outputs from solutions/ in place
 
-(``resynth course build | check | strip`` run the same three.) In a solution, the code a student writes sits inside a function between
-``### BEGIN SOLUTION`` and ``### END SOLUTION``. The build replaces that region by a stub
+(``resynth course build | check | strip`` run the same three.) In a solution, the code a
+student writes sits inside a function between ``### BEGIN SOLUTION`` and ``### END SOLUTION``. The build replaces that region by a stub
 raising ``NotImplementedError``; lines ``### HINT: ...`` inside the region survive as
 comments and their text goes into the error message. The first code cell of every
 notebook calls ``start_notebook(name, role="solution")``, which the build turns into
@@ -394,42 +394,6 @@ def main(argv: list[str] | None = None) -> int:
     print("notebooks are in sync with solutions" if not problems else f"{len(problems)} problem(s)")
     return 1 if problems else 0
 
-
-
-def build_main(argv=None) -> int:
-    """``resynth course build``: write notebooks/ from solutions/ (see :func:`build`), notebook 00.
-
-    Example
-    -------
-    >>> from resynth_lib.cli.main import resolve
-    >>> resolve(("course", "build")) is build_main
-    True
-    """
-    return main(["build", *(argv or [])])
-
-
-def check_main(argv=None) -> int:
-    """``resynth course check``: notebooks/ matches solutions/ and holds no outputs (see :func:`check`), notebook 00.
-
-    Example
-    -------
-    >>> from resynth_lib.cli.main import resolve
-    >>> resolve(("course", "check")) is check_main
-    True
-    """
-    return main(["check", *(argv or [])])
-
-
-def strip_main(argv=None) -> int:
-    """``resynth course strip``: remove outputs from solutions/ (see :func:`strip`), notebook 00.
-
-    Example
-    -------
-    >>> from resynth_lib.cli.main import resolve
-    >>> resolve(("course", "strip")) is strip_main
-    True
-    """
-    return main(["strip", *(argv or [])])
 
 
 if __name__ == "__main__":

@@ -17,7 +17,9 @@ In the test suite (``RESYNTH_STRICT_CHECKS=1``) a solution notebook must PASS ev
 and a student notebook must report every exercise as not attempted; anything else raises.
 
 The exercises themselves (inputs, reference, hint) are registered by one module per notebook
-in :mod:`resynth_lib.course.exercises`, imported the first time one of them is checked. Taught in notebook 00 (``00_audio_and_data``).
+in :mod:`resynth_lib.course.exercises`, imported the first time one of them is checked.
+
+Taught in notebook 00 (``00_audio_and_data``), "how exercises work"; used by every notebook.
 
 Example
 -------
@@ -194,7 +196,27 @@ def _load_exercises(name: str) -> None:
 
 
 def run_check(name: str, student_fn: Callable) -> CheckResult:
-    """Run the exercise's fixed inputs through ``student_fn``; no printing, no raising."""
+    """Run the exercise's fixed inputs through ``student_fn``; no printing, no raising.
+
+    The student's errors become a ``FAIL`` result and ``NotImplementedError`` a
+    ``not attempted`` one (only an unknown exercise name raises ``KeyError``). The
+    exercises of a notebook are imported the first time one of them is checked. Taught in
+    notebook 00 (``00_audio_and_data``).
+
+    Example
+    -------
+    >>> ex = register(Exercise("demo.half", reference=lambda x: x / 2,
+    ...                        cases=lambda: [((np.arange(4.0),), {})], hint="divide by two"))
+    >>> result = run_check("demo.half", lambda x: x * 0.5)
+    >>> result.status, result.message
+    ('pass', 'matches the reference on 1 fixed input')
+    >>> def not_yet(x):
+    ...     raise NotImplementedError
+    >>> result = run_check("demo.half", not_yet)
+    >>> result.status, result.fn is ex.reference      # the notebook goes on with the reference
+    ('not attempted', True)
+    >>> _ = REGISTRY.pop("demo.half")
+    """
     if name not in REGISTRY:
         _load_exercises(name)
     if name not in REGISTRY:
@@ -221,12 +243,41 @@ def run_check(name: str, student_fn: Callable) -> CheckResult:
 
 
 def strict_mode() -> bool:
-    """True under the test suite (``RESYNTH_STRICT_CHECKS=1``)."""
+    """True under the test suite (``RESYNTH_STRICT_CHECKS=1``).
+
+    In strict mode :func:`check` raises when a solution notebook fails an exercise or a
+    student notebook passes one (notebook 00).
+
+    Example
+    -------
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"RESYNTH_STRICT_CHECKS": "1"}):
+    ...     strict_mode()
+    True
+    >>> with mock.patch.dict(os.environ, {"RESYNTH_STRICT_CHECKS": "no"}):
+    ...     strict_mode()
+    False
+    """
     return os.environ.get("RESYNTH_STRICT_CHECKS", "0").strip().lower() in _STRICT
 
 
 def check(name: str, student_fn: Callable) -> Callable:
-    """Check a student's function, print the verdict, return the function to use downstream."""
+    """Check a student's function, print the verdict, return the function to use downstream.
+
+    The self-check cell after every exercise in every notebook calls it; taught in notebook
+    00 (``00_audio_and_data``). Each result is also appended to :data:`HISTORY`.
+
+    Example
+    -------
+    >>> ex = register(Exercise("demo.negate", reference=lambda x: -x, cases=lambda: [((2.0,), {})],
+    ...                        hint="a minus sign"))
+    >>> fn = check("demo.negate", lambda x: x)
+    FAIL demo.negate: input 1 (2.0): values differ ... Hint: a minus sign (the notebook goes on with ...)
+    >>> fn is ex.reference, HISTORY[-1].status
+    (True, 'fail')
+    >>> _ = REGISTRY.pop("demo.negate")
+    """
     result = run_check(name, student_fn)
     HISTORY.append(result)
     label = {PASS: "PASS", FAIL: "FAIL", NOT_ATTEMPTED: "NOT ATTEMPTED"}[result.status]

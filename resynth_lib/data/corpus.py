@@ -31,8 +31,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from resynth_lib.core.audio import SAMPLE_RATE, load_audio
+from resynth_lib.core.audio import load_audio
 from resynth_lib.core.config import CORPUS_DIR
+from resynth_lib.core.rates import SAMPLE_RATE
 
 #: Where the shipped corpus lives inside the repository.
 SPEAKERS = ("awb", "rms", "slt", "kal16")
@@ -315,7 +316,8 @@ def load_corpus(root: Path | str | None = None) -> Corpus:
 def corpus_stats(root=None) -> dict:
     """Minutes per speaker and split, sentence and phone counts of a corpus (``resynth corpus stats``).
 
-    Notebook 00 prints these to describe the data the course works with.
+    The same kind of summary as the table of speakers and minutes that notebook 00 builds
+    by hand.
 
     Example
     -------

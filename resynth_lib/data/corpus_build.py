@@ -26,8 +26,6 @@ From the shell: ``python -m resynth_lib.data.corpus_build --out data/corpus [--s
 """
 from __future__ import annotations
 
-from resynth_lib.core.rates import SAMPLE_RATE
-
 import argparse
 import json
 import math
@@ -43,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from resynth_lib.core.rates import SAMPLE_RATE
 from resynth_lib.data.corpus import CORPUS_DIR, MANIFEST_COLUMNS, SILENCE, SPEAKERS, SPLITS, parse_psdur, sha256_of
 from resynth_lib.data.sentences import coverage, generate_candidates, require_flite, select_for_coverage
 
@@ -105,7 +104,7 @@ def fit_alignment(psdur: str, num_samples: int) -> tuple[str, float, bool]:
     predicts a full final silence but its waveform stops about halfway through it
     (~0.11 s early); then, and only then, the end of that final ``pau`` is clipped to
     the audio's length. Anything else that disagrees by more than ``MAX_MISMATCH`` is
-    an error. Notebook 00 shows these alignments on spectrograms.
+    an error. The alignments kept here are drawn on spectrograms in notebook 00.
 
     Example
     -------

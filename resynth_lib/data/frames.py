@@ -16,13 +16,12 @@ Taught in notebook 02 (``02_self_supervised_pretext_tasks``); notebook 03 quanti
 """
 from __future__ import annotations
 
-from resynth_lib.core.rates import HOP, UNIT_RATE
-
 from typing import Callable, Sequence
 
 import numpy as np
 
 from resynth_lib.core.audio import log_mel, mfcc
+from resynth_lib.core.rates import HOP, UNIT_RATE
 
 SSL_MELS = 80
 

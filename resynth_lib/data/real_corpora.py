@@ -19,7 +19,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from resynth_lib.core.audio import SAMPLE_RATE
+from resynth_lib.core.rates import SAMPLE_RATE
 from resynth_lib.data.corpus import Corpus, CorpusError, Utterance
 
 LJSPEECH_HELP = (

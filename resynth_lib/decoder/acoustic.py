@@ -32,15 +32,14 @@ Example
 """
 from __future__ import annotations
 
-from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, HOP, UNITS_PER_F0_CODE
-
 import math
 
 import numpy as np
 import torch
 from torch import nn
 
-from resynth_lib.core.audio import N_MELS, log_mel
+from resynth_lib.core.audio import log_mel
+from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, HOP, N_MELS, UNITS_PER_F0_CODE
 
 LOG_F0_CENTRE = math.log(140.0)   #: decoded log-F0 is fed as (log f0 - log 140) / 0.5
 LOG_F0_SCALE = 0.5

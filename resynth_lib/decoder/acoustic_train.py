@@ -11,16 +11,15 @@ Taught in notebook 06b (``06b_frame_rate_decoder``).
 """
 from __future__ import annotations
 
-from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, UNITS_PER_F0_CODE
-
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from resynth_lib.decoder.acoustic import AcousticModel, mel_target, predict, voicing_target
-from resynth_lib.core.training import TrainingLoop, cosine_lr, seeded
 from resynth_lib.core.config import CHECKPOINT_DIR
+from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, UNITS_PER_F0_CODE
+from resynth_lib.core.training import TrainingCommand, TrainingLoop, cosine_lr, seeded
+from resynth_lib.decoder.acoustic import AcousticModel, mel_target, predict, voicing_target
 
 VOICING_WEIGHT = 0.2     #: weight of the voicing cross-entropy beside the mel L1
 
@@ -222,31 +221,24 @@ def main(argv=None) -> int:
     >>> resolve(("train", "acoustic")) is main
     True
     """
-    import argparse
 
     from resynth_lib.core.checkpoints import save_checkpoint
     from resynth_lib.core.config import machine_info
-    parser = argparse.ArgumentParser(prog="resynth train acoustic", description=main.__doc__)
+    parser = TrainingCommand("resynth train acoustic", main.__doc__)
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--frames", type=int, default=128, help="window length in 20 ms frames (multiple of 4)")
     parser.add_argument("--channels", type=int, default=256)
     parser.add_argument("--hidden", type=int, default=128, help="GRU width per direction")
     parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     parser.add_argument("--out", default=str(CHECKPOINT_DIR / "acoustic.pt"))
     parser.add_argument("--resume", action="store_true", help="continue from runs/<out>_resume.pt")
-    parser.add_argument("--force", action="store_true", help="replace an existing output")
     args = parser.parse_args(argv)
     if args.frames % UNITS_PER_F0_CODE:
         parser.error(f"--frames must be a multiple of {UNITS_PER_F0_CODE}")
     out = Path(args.out)
-    if out.exists() and not args.force:
-        parser.error(f"{out} exists; pass --force to replace it")
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    parser.output(args, out)
     train, valid = cached_acoustic_data("train"), cached_acoustic_data("valid")
     model, history = train_acoustic(train, valid, args.steps, args.batch_size, args.frames, args.lr, args.seed,
                                     model_kw={"channels": args.channels, "hidden": args.hidden},

@@ -16,8 +16,9 @@ Taught in notebook 06 (``06_hifigan_vocoder``).
 """
 from __future__ import annotations
 
-from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, HOP, UNITS_PER_F0_CODE
 import numpy as np
+
+from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, HOP, UNITS_PER_F0_CODE
 from resynth_lib.data.frames import num_frames
 
 
@@ -46,8 +47,8 @@ def utterance_codes(wav, speaker: str, quantiser, f0_model, f0_stats: dict) -> d
     >>> {k: v.shape for k, v in item.items()}      # 1 s: 50 units, 13 F0 codes, 200 F0 frames
     {'wav': (16000,), 'units': (50,), 'f0_codes': (13,), 'f0_hz': (200,), 'f0_track': (200,)}
     """
-    from resynth_lib.pitch.yin import track_f0
     from resynth_lib.pitch.f0_vqvae import quantise_contour
+    from resynth_lib.pitch.yin import track_f0
     T = num_frames(wav)
     units = quantiser.units(wav)[:T]
     f0 = track_f0(wav)[:F0_FRAMES_PER_UNIT * T]                                     # 5 ms frames: 4 per 20 ms unit frame

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from resynth_lib.data.frames import HOP
+from resynth_lib.core.rates import HOP
 
 DECODERS = ("acoustic+griffin-lim", "acoustic+harmonic-noise", "hifigan")
 #: What ``resynth decode`` uses: on the test split it beat Griffin-Lim on FFE, STOI, ESTOI and PESQ, at a
@@ -155,8 +155,7 @@ class HiFiGANDecoder:
         self.chunk, self.overlap = chunk, overlap          # overlap: beyond the generator's 28-frame receptive field
 
     def __call__(self, item: dict) -> np.ndarray:
-        from resynth_lib.decoder.hifigan import source_phase_at
-        from resynth_lib.decoder.hifigan import synthesise
+        from resynth_lib.decoder.hifigan import source_phase_at, synthesise
         f0_hz = np.asarray(item["f0_hz"])
 
         def span(lo, hi):                               # the harmonic source continues where the last piece was

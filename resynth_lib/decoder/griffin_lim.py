@@ -35,7 +35,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from resynth_lib.core.audio import F_MAX, F_MIN, N_FFT, SAMPLE_RATE, WIN_LENGTH, mel_filterbank
+from resynth_lib.core.audio import F_MAX, F_MIN, N_FFT, WIN_LENGTH, mel_filterbank
+from resynth_lib.core.rates import SAMPLE_RATE
 
 #: Momentum of the fast Griffin-Lim update (Perraudin et al. 2013 recommend 0.99).
 MOMENTUM = 0.99
@@ -160,7 +161,7 @@ def mel_to_waveform(log_mel_spec, hop: int, n_iter: int = 32, length: int | None
     Extra keyword arguments go to :func:`griffin_lim`. The whole waveform stage of the
     ``"acoustic+griffin-lim"`` decoder, with no training (notebook 06b).
 
-    >>> from resynth_lib.core.audio import N_MELS
+    >>> from resynth_lib.core.rates import N_MELS
     >>> mel_to_waveform(np.full((N_MELS, 11), -4.0), hop=160, n_iter=2).shape
     (1600,)
     """

@@ -28,9 +28,6 @@ Example
 """
 from __future__ import annotations
 
-from resynth_lib.core.training import TrainingLoop, cosine_lr, seeded
-from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, F0_HOP, HOP
-
 import math
 from pathlib import Path
 
@@ -38,9 +35,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from resynth_lib.decoder.acoustic import LOG_F0_CENTRE, LOG_F0_SCALE, ResidualConv
-from resynth_lib.core.audio import N_MELS, SAMPLE_RATE
 from resynth_lib.core.config import CHECKPOINT_DIR
+from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, F0_HOP, HOP, N_MELS, SAMPLE_RATE
+from resynth_lib.core.training import TrainingCommand, TrainingLoop, cosine_lr, seeded
+from resynth_lib.decoder.acoustic import LOG_F0_CENTRE, LOG_F0_SCALE, ResidualConv
 
 N_HARMONICS = 150                    #: enough for F0 down to 52 Hz below 7.8 kHz
 MAX_HARMONIC_HZ = 7800.0
@@ -321,32 +319,25 @@ def main(argv=None) -> int:
     >>> resolve(("train", "harmonic-noise")) is main
     True
     """
-    import argparse
 
-    from resynth_lib.decoder.acoustic_train import cached_acoustic_data
     from resynth_lib.core.checkpoints import save_checkpoint
     from resynth_lib.core.config import machine_info
-    parser = argparse.ArgumentParser(prog="resynth train harmonic-noise", description=main.__doc__)
+    from resynth_lib.decoder.acoustic_train import cached_acoustic_data
+    parser = TrainingCommand("resynth train harmonic-noise", main.__doc__)
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--frames", type=int, default=48, help="window length in 20 ms frames")
     parser.add_argument("--channels", type=int, default=192)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     parser.add_argument("--out", default=str(CHECKPOINT_DIR
                                              / "harmonic_noise.pt"))
     parser.add_argument("--resume", action="store_true", help="continue from runs/<out>_resume.pt")
     parser.add_argument("--finetune-from", default=None, metavar="CHECKPOINT",
                         help="start from this stage and train on the shipped acoustic model's PREDICTED log-mel "
                              "(so the stage learns the acoustic model's smoothing)")
-    parser.add_argument("--force", action="store_true", help="replace an existing output")
     args = parser.parse_args(argv)
     out = Path(args.out)
-    if out.exists() and not args.force:
-        parser.error(f"{out} exists; pass --force to replace it")
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    parser.output(args, out)
     data = cached_acoustic_data("train")
     init, mel_key, trained_on = None, "mel", "ground-truth log-mel of the train split"
     if args.finetune_from:

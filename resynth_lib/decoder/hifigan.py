@@ -28,9 +28,8 @@ eighth of HiFi-GAN V1's 512. Taught in notebook 06 (``06_hifigan_vocoder``).
 """
 from __future__ import annotations
 
-from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, F0_HOP, SAMPLE_RATE
-
 from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -38,6 +37,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
 from resynth_lib.core.config import CHECKPOINT_DIR
+from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, F0_HOP, SAMPLE_RATE
 
 UPSAMPLE_RATES = (8, 5, 4, 2)          # product 320: 50 Hz frames -> 16 kHz samples
 RESBLOCK_KERNELS = (3, 7, 11)

@@ -17,12 +17,15 @@ weight 2) and log-mel L1 (:func:`mel_loss`, weight 45), summed for the generator
 :mod:`resynth_lib.decoder.hifigan_train`. Taught in notebook 06 (``06_hifigan_vocoder``).
 """
 from __future__ import annotations
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
+
 from resynth_lib.core.audio import log_mel
 from resynth_lib.decoder.hifigan import LRELU, PERIODS
+
 FEATURE_MATCHING_WEIGHT = 2.0
 MEL_WEIGHT = 45.0
 

@@ -18,14 +18,15 @@ in :mod:`resynth_lib.decoder.hifigan_losses`; the codes come from
 """
 from __future__ import annotations
 
-from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, HOP, UNITS_PER_F0_CODE
 import os
 from pathlib import Path
+
 import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from resynth_lib.core.training import TrainingLoop, seeded
+from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, HOP, UNITS_PER_F0_CODE
+from resynth_lib.core.training import TrainingCommand, TrainingLoop, seeded
 from resynth_lib.decoder import hifigan_losses
 from resynth_lib.decoder.codes import utterance_codes
 from resynth_lib.decoder.hifigan import CHANNELS, CHECKPOINT_DIR, Vocoder, save_vocoder, synthesise
@@ -50,9 +51,9 @@ def prepare_vocoder_data(utterances, speakers: list[str], quantiser=None, f0_mod
     >>> len(item["wav"]) == 320 * len(item["units"]), len(item["f0_codes"]) == -(-len(item["units"]) // 4)
     (True, True)
     """
-    from resynth_lib.pitch.normalise import load_f0_stats
     from resynth_lib.content.units import load_quantiser
     from resynth_lib.pitch.f0_vqvae import load_f0_vqvae
+    from resynth_lib.pitch.normalise import load_f0_stats
     quantiser = quantiser or load_quantiser(source="ssl")
     f0_model = f0_model or load_f0_vqvae()
     f0_stats = f0_stats or load_f0_stats(CHECKPOINT_DIR.parent / "f0_stats.json")
@@ -269,10 +270,9 @@ def main(argv=None) -> int:
     >>> resolve(("train", "vocoder")) is main
     True
     """
-    import argparse
 
     from resynth_lib.data.corpus import load_corpus
-    parser = argparse.ArgumentParser(prog="resynth train vocoder", description=main.__doc__)
+    parser = TrainingCommand("resynth train vocoder", main.__doc__)
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--frames", type=int, default=32, help="window length in 20 ms frames (multiple of 4)")
@@ -283,26 +283,20 @@ def main(argv=None) -> int:
                         help="add the harmonic source built from the decoded F0 (beyond the paper)")
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--no-adversarial", action="store_true", help="mel L1 only (the ablation of notebook 06)")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sample-every", type=int, default=250,
                         help="write a WAV and a spectrogram of a validation utterance every N steps (runs/<out>_samples)")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads per process (0: default)")
     parser.add_argument("--out", default=str(CHECKPOINT_DIR / "vocoder.pt"))
     parser.add_argument("--resume", action="store_true", help="continue from runs/<out>_resume.pt")
-    parser.add_argument("--force", action="store_true", help="replace an existing output")
     parser.add_argument("--export-resume", action="store_true",
                         help="do not train: write the inference checkpoint and record from runs/<out>_resume.pt "
                              "(ship what an interrupted or still-running run has reached)")
     args = parser.parse_args(argv)
     if args.export_resume:
         return _export_resume(args, argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     rank, world = _distributed()
     out = Path(args.out)
-    if out.exists() and not args.force:
-        parser.error(f"{out} exists; pass --force to replace it")
+    parser.output(args, out)
     corpus = load_corpus()
     from resynth_lib.content.units import load_quantiser
     quantiser = load_quantiser(source=args.units)

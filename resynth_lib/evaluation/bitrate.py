@@ -16,9 +16,11 @@ probabilities come from *other* data than the speech it codes:
 """
 from __future__ import annotations
 
-from resynth_lib.core.rates import F0_CODE_RATE, UNIT_RATE
 import math
+
 import numpy as np
+
+from resynth_lib.core.rates import F0_CODE_RATE, UNIT_RATE
 
 
 def system_bitrate(n_units: int = 100, n_f0_codes: int = 20, n_speakers: int = 4, seconds: float = 3.0) -> float:
@@ -56,11 +58,11 @@ def cross_entropy_bits(codes, model_codes, k: int, smoothing: float = 0.5) -> fl
 
 
 def run_length_split(units, max_run: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """Runs of equal units as ``(values, lengths)``, runs longer than ``max_run`` split so every length is ``1..max_run``.
+    """Runs of equal units as ``(values, lengths)``; runs longer than ``max_run`` are split.
 
-    Lossless: ``np.repeat(values, lengths)`` gives ``units`` back. Units repeat for several
-    frames while a sound lasts, so sending each run once (its unit and its length) can cost
-    fewer bits than sending every frame (notebook 07).
+    Every length is then ``1..max_run``. Lossless: ``np.repeat(values, lengths)`` gives
+    ``units`` back. Units repeat for several frames while a sound lasts, so sending each run
+    once (its unit and its length) can cost fewer bits than sending every frame (notebook 07).
 
     Example
     -------

@@ -22,14 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from resynth_lib.core.training import TrainingLoop, seeded
 import torch.nn.functional as F
 from torch import nn
 
+from resynth_lib.core.config import CHECKPOINT_DIR
+from resynth_lib.core.training import TrainingCommand, TrainingLoop, seeded
 from resynth_lib.data.corpus import SILENCE
 from resynth_lib.data.frames import log_mel_frames
-from resynth_lib.core.config import CHECKPOINT_DIR
 
 BLANK = 0
 
@@ -351,7 +350,7 @@ def load_phone_recogniser(path=None) -> PhoneRecogniser:
     """The shipped recogniser (default ``data/checkpoints/phone_recogniser.pt``), or the one saved at ``path``.
 
     The model comes back in eval mode, ready to ``transcribe``; a missing file raises an
-    error that says how to train one. Notebooks 06b and 07 load the shipped judge.
+    error that says how to train one. The shipped judge is loaded in notebooks 06b and 07.
 
     Example
     -------
@@ -382,26 +381,19 @@ def main(argv=None) -> int:
     >>> resolve(("train", "phones")) is main
     True
     """
-    import argparse
     import sys
 
     from resynth_lib.core.config import machine_info
     from resynth_lib.data.corpus import load_corpus
-    parser = argparse.ArgumentParser(prog="resynth train phones", description=main.__doc__)
+    parser = TrainingCommand("resynth train phones", main.__doc__)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--hidden", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--out", default=str(CHECKPOINT_DIR / "phone_recogniser.pt"))
     parser.add_argument("--no-augment", action="store_true",
                         help="gain changes only (no tilt, noise or masking): a judge that over-reads any channel change")
-    parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     out = Path(args.out)
-    if out.exists() and not args.force:
-        parser.error(f"{out} exists; pass --force to replace it")
+    parser.output(args, out)
     corpus = load_corpus()
     phones = [p for p in corpus.phone_inventory if p != SILENCE]
     model, history = train_phone_recogniser(corpus.utterances(split="train"), phones, args.epochs,

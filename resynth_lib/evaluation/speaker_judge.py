@@ -24,15 +24,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from resynth_lib.core.training import TrainingLoop, seeded
 import torch.nn.functional as F
 from torch import nn
 
+from resynth_lib.core.config import CHECKPOINT_DIR
+from resynth_lib.core.training import TrainingCommand, TrainingLoop, seeded
 from resynth_lib.data.frames import log_mel_frames
 from resynth_lib.evaluation.phone_recogniser import add_white_noise, augment, spec_augment
-from resynth_lib.core.config import CHECKPOINT_DIR
-
 
 
 def judge_features(wav) -> np.ndarray:
@@ -122,7 +120,7 @@ def train_speaker_judge(train_utts, speakers: list[str], steps: int = 1500, batc
     >>> history["step"], judge.speakers, judge.training
     ([2], ['awb', 'slt'], False)
     """
-    from resynth_lib.core.audio import SAMPLE_RATE
+    from resynth_lib.core.rates import SAMPLE_RATE
     rng = np.random.default_rng(seed)
     wavs = [u.waveform() for u in train_utts]
     labels = np.array([speakers.index(u.speaker) for u in train_utts])
@@ -159,7 +157,7 @@ def load_speaker_judge(path=None) -> SpeakerJudge:
     """The shipped judge (default ``data/checkpoints/speaker_judge.pt``), or the one saved at ``path``.
 
     The model comes back in eval mode; a missing file raises an error that says how to
-    train one. Notebooks 06b and 07 and ``resynth demo`` load the shipped judge.
+    train one. The shipped judge is loaded in notebooks 06b and 07 and by ``resynth demo``.
 
     Example
     -------
@@ -179,8 +177,8 @@ def load_speaker_judge(path=None) -> SpeakerJudge:
 def judge_accuracy(judge, utterances, degrade=None) -> float:
     """Fraction of ``utterances`` (optionally passed through ``degrade(wav)``) the judge assigns to their speaker.
 
-    ``judge`` needs only a ``predict(wav)`` method. Notebook 07 compares the pipeline's
-    d-vector centroids and the speaker judge this way, on clean and noisy audio.
+    ``judge`` needs only a ``predict(wav)`` method. With it, notebook 07 compares the
+    pipeline's d-vector centroids and the speaker judge on clean and noisy audio.
 
     Example
     -------
@@ -213,24 +211,17 @@ def main(argv=None) -> int:
     >>> resolve(("train", "speaker-judge")) is main
     True
     """
-    import argparse
     import sys
 
     from resynth_lib.core.checkpoints import save_checkpoint
     from resynth_lib.core.config import machine_info
     from resynth_lib.data.corpus import load_corpus
-    parser = argparse.ArgumentParser(prog="resynth train speaker-judge", description=main.__doc__)
+    parser = TrainingCommand("resynth train speaker-judge", main.__doc__)
     parser.add_argument("--steps", type=int, default=1500)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--out", default=str(CHECKPOINT_DIR / "speaker_judge.pt"))
-    parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     out = Path(args.out)
-    if out.exists() and not args.force:
-        parser.error(f"{out} exists; pass --force to replace it")
+    parser.output(args, out)
     corpus = load_corpus()
     model, history = train_speaker_judge(corpus.utterances(split="train"), corpus.speakers, args.steps, seed=args.seed)
     test = corpus.utterances(split="test")

@@ -24,13 +24,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from resynth_lib.core.training import TrainingLoop, seeded
 from torch import nn
 
-from resynth_lib.evaluation.phone_recogniser import BLANK, ctc_collapse, ctc_update, edit_distance, phone_sequence
 from resynth_lib.core.config import CHECKPOINT_DIR
-
+from resynth_lib.core.training import TrainingCommand, TrainingLoop, seeded
+from resynth_lib.evaluation.phone_recogniser import BLANK, ctc_collapse, ctc_update, edit_distance, phone_sequence
 
 
 class UnitPhoneRecogniser(nn.Module):
@@ -167,24 +165,17 @@ def main(argv=None) -> int:
     >>> resolve(("train", "unit-phones")) is main
     True
     """
-    import argparse
 
+    from resynth_lib.content.units import load_quantiser
     from resynth_lib.core.checkpoints import save_checkpoint
     from resynth_lib.core.config import machine_info
     from resynth_lib.data.corpus import SILENCE, load_corpus
-    from resynth_lib.content.units import load_quantiser
-    parser = argparse.ArgumentParser(prog="resynth train unit-phones", description=main.__doc__)
+    parser = TrainingCommand("resynth train unit-phones", main.__doc__)
     parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--out", default=str(CHECKPOINT_DIR / "unit_phone_recogniser.pt"))
-    parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     out = Path(args.out)
-    if out.exists() and not args.force:
-        parser.error(f"{out} exists; pass --force to replace it")
+    parser.output(args, out)
     corpus = load_corpus()
     quantiser = load_quantiser(source="ssl")
     phones = [p for p in corpus.phone_inventory if p != SILENCE]

@@ -16,17 +16,19 @@ Taught in notebook 06 (``06_hifigan_vocoder``).
 """
 from __future__ import annotations
 
-from resynth_lib.core.rates import HOP
 import json
 import time
 from pathlib import Path
+
 import numpy as np
 import torch
-from resynth_lib.pitch import yin as pitch
-from resynth_lib.pitch import f0_metrics
-from resynth_lib.core.audio import SAMPLE_RATE, log_mel
+
+from resynth_lib.core.audio import log_mel
+from resynth_lib.core.rates import HOP, SAMPLE_RATE
 from resynth_lib.decoder.hifigan import CHECKPOINT_DIR, synthesise
 from resynth_lib.decoder.hifigan_train import prepare_vocoder_data
+from resynth_lib.pitch import f0_metrics
+from resynth_lib.pitch import yin as pitch
 from resynth_lib.speaker.classifier import SpeakerClassifier
 
 
@@ -171,7 +173,7 @@ def main(argv=None) -> int:
 
     from resynth_lib.data.corpus import load_corpus
     from resynth_lib.decoder.hifigan import load_vocoder
-    parser = argparse.ArgumentParser(prog="resynth evaluate-vocoder", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="resynth evaluate-vocoder", description=main.__doc__.split("\n\n")[0])
     parser.add_argument("checkpoint", nargs="?", default=str(CHECKPOINT_DIR / "vocoder.pt"))
     parser.add_argument("--split", default="test", choices=["valid", "test"])
     parser.add_argument("--out", help="JSON file (default: <checkpoint>_<split>_scores.json)")

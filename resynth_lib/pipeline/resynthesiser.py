@@ -13,8 +13,6 @@ Taught in notebook 07 (``07_resynthesis_conversion_codec``).
 """
 from __future__ import annotations
 
-from resynth_lib.core.rates import F0_CODE_RATE, UNIT_RATE
-
 import hashlib
 import json
 import math
@@ -23,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from resynth_lib.core.audio import SAMPLE_RATE, AudioError, validate_waveform
+from resynth_lib.core.audio import AudioError, validate_waveform
 from resynth_lib.core.config import CHECKPOINT_DIR
+from resynth_lib.core.rates import F0_CODE_RATE, SAMPLE_RATE, UNIT_RATE
 
 HASH_FILE = CHECKPOINT_DIR / "SHA256SUMS"
 #: Files the pipeline reads, relative to ``data/``: content model, quantiser, F0 model and statistics,
@@ -222,11 +221,11 @@ class Resynthesiser:
     """
 
     def __init__(self, vocoder_path=None, verify: bool = True, units: str = "ssl", decoder: str | None = None):
-        from resynth_lib.decoder.decoders import DEFAULT_DECODER, load_decoder
-        from resynth_lib.pitch.normalise import load_f0_stats
         from resynth_lib.content.units import load_quantiser
-        from resynth_lib.speaker.classifier import SpeakerClassifier
+        from resynth_lib.decoder.decoders import DEFAULT_DECODER, load_decoder
         from resynth_lib.pitch.f0_vqvae import load_f0_vqvae
+        from resynth_lib.pitch.normalise import load_f0_stats
+        from resynth_lib.speaker.classifier import SpeakerClassifier
         if verify:
             verify_checkpoints()
         self.quantiser = load_quantiser(source=units)

@@ -21,10 +21,12 @@ Example
 ([[1, 2]], [[1.0, 0.0], [0.0, 1.0]])
 """
 from __future__ import annotations
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
 from resynth_lib.core.rates import N_F0_CODES as N_CODES
 
 EMA_DECAY = 0.99                                   #: the paper's codebook decay

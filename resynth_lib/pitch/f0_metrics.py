@@ -24,6 +24,7 @@ Example
 (0.2, 0.5, 0.4)
 """
 from __future__ import annotations
+
 import numpy as np
 
 

@@ -47,11 +47,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from resynth_lib.pitch import normalise
-from resynth_lib.core.rates import F0_CODE_RATE, F0_FRAMES_PER_CODE, F0_RATE, N_F0_CODES  # noqa: F401
-from resynth_lib.pitch.codebook import EMACodebook, nearest_codes
+
 from resynth_lib.core.checkpoints import load_checkpoint
 from resynth_lib.core.config import CHECKPOINT_DIR
+from resynth_lib.core.rates import F0_CODE_RATE, F0_FRAMES_PER_CODE, F0_RATE, N_F0_CODES  # noqa: F401
+from resynth_lib.pitch import normalise
+from resynth_lib.pitch.codebook import EMACodebook, nearest_codes
 
 CHECKPOINT_PATH = CHECKPOINT_DIR / "f0_vqvae.pt"
 N_CODES = N_F0_CODES

@@ -24,25 +24,24 @@ Five training steps on a made-up, always-voiced contour:
 ['bitrate_bps', 'codes_used', 'entropy_bitrate_bps']
 """
 from __future__ import annotations
-import argparse
+
 import json
 import sys
 import time
 from pathlib import Path
+
 import numpy as np
 import torch
 
-from resynth_lib.core.training import TrainingLoop, seeded
-from resynth_lib.pitch import yin as pitch
-from resynth_lib.pitch import f0_metrics
-from resynth_lib.pitch import normalise
-from resynth_lib.core.checkpoints import save_checkpoint
-from resynth_lib.core.config import machine_info
 from resynth_lib.core.bits import bitrate, entropy_bitrate
-from resynth_lib.pitch.codebook import perplexity
+from resynth_lib.core.checkpoints import save_checkpoint
+from resynth_lib.core.config import REPO_ROOT, RUNS_DIR, machine_info
 from resynth_lib.core.rates import F0_CODE_RATE, F0_FRAMES_PER_CODE
+from resynth_lib.core.training import TrainingCommand, TrainingLoop, seeded
+from resynth_lib.pitch import f0_metrics, normalise
+from resynth_lib.pitch import yin as pitch
+from resynth_lib.pitch.codebook import perplexity
 from resynth_lib.pitch.f0_vqvae import CHECKPOINT_PATH, COMMITMENT, F0VQVAE, _codes_and_recon, _normalise
-from resynth_lib.core.config import REPO_ROOT, RUNS_DIR
 
 
 # ------------------------------------------------------------------ data
@@ -361,13 +360,10 @@ def main(argv=None) -> None:
     ...
     SystemExit: 0
     """
-    parser = argparse.ArgumentParser(prog="resynth train f0vq",
-                                     description="Train the F0 VQ-VAE on the corpus (notebook 04).")
+    parser = TrainingCommand("resynth train f0vq", main.__doc__)
     parser.add_argument("--steps", type=int, default=6000)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=CHECKPOINT_PATH)
     parser.add_argument("--resume", action="store_true", help="continue from runs/f0_vqvae_seed<S>.resume.pt")
-    parser.add_argument("--force", action="store_true", help="overwrite an existing checkpoint")
     args = parser.parse_args(argv)
     command = "resynth train f0vq " + " ".join(sys.argv[1:] if argv is None else argv)
     record = train_and_save(args.out, steps=args.steps, seed=args.seed, force=args.force, resume=args.resume,

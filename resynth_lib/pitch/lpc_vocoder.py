@@ -29,12 +29,10 @@ Example
 """
 from __future__ import annotations
 
-from resynth_lib.core.rates import F0_HOP
-
 import numpy as np
 from scipy.signal import lfilter
 
-from resynth_lib.core.audio import SAMPLE_RATE
+from resynth_lib.core.rates import F0_HOP, SAMPLE_RATE
 
 WINDOW = 400      #: 25 ms analysis window
 ORDER = 18        #: LPC order: about sample_rate / 1000 + 2
@@ -44,6 +42,7 @@ def lpc_coefficients(frame: np.ndarray, order: int = ORDER) -> tuple[np.ndarray,
     """LPC polynomial ``a`` (``a[0] = 1``) and prediction-error power of one windowed frame.
 
     Solves the autocorrelation (Yule-Walker) equations by Levinson-Durbin recursion.
+    ``1 / A(z)`` is the vocal-tract filter of the frame (notebook 04).
 
     Example
     -------
@@ -72,6 +71,9 @@ def excitation(f0: np.ndarray, n_samples: int, hop: int = F0_HOP, sample_rate: i
                seed: int = 0) -> np.ndarray:
     """Unit-power source signal: pulses at ``f0`` (Hz per hop; 0 = unvoiced -> white noise).
 
+    The pulse times come from the running sum of the instantaneous frequency, so glides are
+    smooth. The source half of the LPC vocoder of notebook 04.
+
     Example
     -------
     >>> e = excitation(np.full(101, 100.0), 8000)
@@ -96,7 +98,19 @@ def lpc_resynthesize(wav: np.ndarray, f0: np.ndarray, hop: int = F0_HOP, order: 
 
     ``f0`` has one value per hop starting at sample 0 (``1 + len(wav) // hop`` values,
     like :func:`resynth_lib.core.audio.quick_f0`; NaN counts as unvoiced). The output has the
-    same length and the same overall RMS level as ``wav``.
+    same length and the same overall RMS level as ``wav``. Used in notebook 04 to listen
+    to F0 contours, such as those decoded by the F0 VQ-VAE.
+
+    Example
+    -------
+    A steady 150 Hz tone, re-synthesised at 200 Hz:
+
+    >>> from resynth_lib.pitch.test_signals import harmonic_test_signal
+    >>> from resynth_lib.pitch.yin import track_f0
+    >>> wav = harmonic_test_signal(np.full(101, 150.0))
+    >>> out = lpc_resynthesize(wav, np.full(101, 200.0))
+    >>> out.shape == wav.shape, round(float(np.median(track_f0(out)[10:-10])))
+    (True, 200)
     """
     wav = np.asarray(wav, dtype=np.float64)
     f0 = np.asarray(f0, dtype=np.float64)

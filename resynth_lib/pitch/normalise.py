@@ -26,12 +26,15 @@ Example
 (0.0, True)
 """
 from __future__ import annotations
+
 import datetime
 import json
 import platform
 from pathlib import Path
+
 import numpy as np
-from resynth_lib.core.audio import F0_HOP, SAMPLE_RATE
+
+from resynth_lib.core.rates import F0_HOP, SAMPLE_RATE
 from resynth_lib.pitch.yin import ENERGY_FLOOR, HYSTERESIS, MEDIAN_FRAMES, YIN_FRAME_LENGTH, YIN_THRESHOLD, track_f0
 
 
@@ -173,7 +176,7 @@ def save_f0_stats(path, stats: dict, force: bool = False, split: str | None = "t
 def load_f0_stats(path) -> dict:
     """Read the per-speaker statistics written by :func:`save_f0_stats` (metadata dropped).
 
-    Notebooks 04 and 06 load the shipped ``data/f0_stats.json`` with it.
+    The shipped ``data/f0_stats.json`` is loaded with it in notebooks 04 and 06.
 
     Example
     -------

@@ -21,8 +21,10 @@ Example
 (101, 101)
 """
 from __future__ import annotations
+
 import numpy as np
-from resynth_lib.core.audio import F0_HOP, SAMPLE_RATE
+
+from resynth_lib.core.rates import F0_HOP, SAMPLE_RATE
 from resynth_lib.pitch.yin import _runs
 
 

@@ -32,10 +32,13 @@ Example
 ((101,), True)
 """
 from __future__ import annotations
+
 import numpy as np
 import scipy.fft
 from scipy.ndimage import median_filter
-from resynth_lib.core.audio import F0_HOP, SAMPLE_RATE, validate_waveform
+
+from resynth_lib.core.audio import validate_waveform
+from resynth_lib.core.rates import F0_HOP, SAMPLE_RATE
 
 #: The course tracker's settings (chosen on the synthetic ground truth, see benchmarks/).
 YIN_THRESHOLD = 0.15

@@ -1,11 +1,37 @@
-"""TODO docstring for speaker.classifier (from vocoder_eval)."""
+"""Which of the known speakers is this? Nearest centroid of d-vectors.
+
+A simple speaker identifier built on the d-vector encoder of
+:mod:`resynth_lib.speaker.dvector`: :meth:`SpeakerClassifier.fit` averages the embeddings
+of each speaker's utterances into one unit-length centroid, and
+:meth:`SpeakerClassifier.predict` names the speaker whose centroid has the highest cosine
+with a new waveform's embedding. It is fitted on ground-truth recordings only, so it can
+judge whether resynthesised or converted speech still sounds like the intended speaker.
+
+Builds on notebook 05 (``05_speaker_identity``); notebook 06 (``06_hifigan_vocoder``)
+scores its vocoder with it, and the codec of notebook 07 keeps its centroids in
+``data/checkpoints/speaker_centroids.npz`` (``resynth speaker-centroids``).
+
+Example
+-------
+>>> from resynth_lib.core.config import CHECKPOINT_DIR
+>>> clf = SpeakerClassifier.load(CHECKPOINT_DIR / "speaker_centroids.npz")
+>>> clf.speakers
+['awb', 'kal16', 'rms', 'slt']
+>>> clf.predict_embedding(clf.centroids[2])           # a centroid is nearest to itself
+'rms'
+"""
 from __future__ import annotations
+
 from pathlib import Path
+
 import numpy as np
 
 
 class SpeakerClassifier:
     """Nearest speaker centroid of d-vectors, fitted on ground-truth audio only.
+
+    ``encoder`` defaults to the shipped d-vector encoder of notebook 05; notebook 06 uses
+    the classifier to check that resynthesised speech keeps its speaker.
 
     Example
     -------

@@ -8,22 +8,35 @@ The paper's decoder hears the speaker as a 128-d vector. There are two ways to g
   (:func:`resynth_lib.data.frames.log_mel_frames`), averages them over time and returns an
   L2-normalised 128-d embedding; any voice, seen or not, gets one.
 
-The encoder is trained with the generalised end-to-end loss (:func:`ge2e_loss`, Wan et
-al. 2018) or a softmax over the training speakers (:func:`train_dvector`) and judged as
-a verification system: cosine scores of utterance pairs (:func:`verification_trials`)
-and their equal error rate (:func:`equal_error_rate`, :func:`speaker_eer`).
-``resynth train dvector`` is the command line (:func:`main`).
-Taught in notebook 05 (``05_speaker_identity``).
+This module holds the two representations, :func:`embed_utterances` for whole utterances,
+and the checkpoint (:func:`save_dvector`, :func:`load_dvector`). The encoder is trained in
+:mod:`resynth_lib.speaker.dvector_train` (GE2E or a softmax over the training speakers;
+``resynth train dvector``), judged as a verification system in
+:mod:`resynth_lib.speaker.verification` (the GE2E loss, cosine scores of utterance pairs and
+their equal error rate), and used to name a speaker in
+:mod:`resynth_lib.speaker.classifier`. Taught in notebook 05 (``05_speaker_identity``).
+
+Example
+-------
+>>> encoder = load_dvector()                          # data/checkpoints/dvector.pt
+>>> encoder.speakers
+['awb', 'kal16', 'rms', 'slt']
+>>> e = encoder.embed(0.1 * np.random.default_rng(0).normal(size=16000))
+>>> e.shape, round(float(np.linalg.norm(e)), 4)       # 128 numbers of unit length
+((128,), 1.0)
 """
 from __future__ import annotations
+
 from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from resynth_lib.data.frames import SSL_MELS, log_mel_frames
+
 from resynth_lib.core.checkpoints import load_checkpoint, save_checkpoint
 from resynth_lib.core.config import CHECKPOINT_DIR
+from resynth_lib.data.frames import SSL_MELS, log_mel_frames
 
 CHECKPOINT_PATH = CHECKPOINT_DIR / "dvector.pt"
 EMBED_DIM = 128
@@ -115,6 +128,8 @@ def embed_utterances(encoder: DVectorEncoder, utterances) -> np.ndarray:
 
     Taught in notebook 05 (``05_speaker_identity``).
 
+    Example
+    -------
     >>> from resynth_lib.data.corpus import load_corpus
     >>> embed_utterances(DVectorEncoder(hidden=8, dim=4), load_corpus().utterances(split="test")[:2]).shape
     (2, 4)
@@ -128,9 +143,12 @@ def save_dvector(model: DVectorEncoder, path=None, record: dict | None = None, f
 
     Taught in notebook 05 (``05_speaker_identity``).
 
+    Example
+    -------
     >>> import tempfile
-    >>> path = save_dvector(DVectorEncoder(hidden=8, dim=4), Path(tempfile.mkdtemp()) / "d.pt", {"steps": 0})
-    >>> load_dvector(path).config
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = save_dvector(DVectorEncoder(hidden=8, dim=4), Path(tmp) / "d.pt", {"steps": 0})
+    ...     load_dvector(path).config
     {'n_mels': 80, 'hidden': 8, 'dim': 4}
     """
     path = Path(path) if path is not None else CHECKPOINT_PATH
@@ -142,8 +160,11 @@ def load_dvector(path=None) -> DVectorEncoder:
 
     Taught in notebook 05 (``05_speaker_identity``).
 
-    >>> load_dvector().embed(np.zeros(16000) + 0.01).shape     # doctest: +SKIP
-    (128,)
+    Example
+    -------
+    >>> model = load_dvector()
+    >>> model.config, model.training
+    ({'n_mels': 80, 'hidden': 128, 'dim': 128}, False)
     """
     path = Path(path) if path is not None else CHECKPOINT_PATH
     model = load_checkpoint(DVectorEncoder, path, "train one with `resynth train dvector`")

@@ -1,8 +1,33 @@
-"""TODO docstring for speaker.verification (from speaker)."""
+"""Speaker verification: the GE2E loss, cosine scores of utterance pairs and the equal error rate.
+
+A speaker embedding is good when two recordings of the same voice score higher than two
+recordings of different voices. This module measures that and trains for it:
+:func:`cosine_similarity_matrix` scores every pair; :func:`ge2e_similarity` and
+:func:`ge2e_loss` are the generalised end-to-end loss (Wan et al., 2018) that the d-vector
+encoder of :mod:`resynth_lib.speaker.dvector` is trained with
+(:mod:`resynth_lib.speaker.dvector_train`); :func:`verification_trials` turns embeddings
+into scored same/different trials, and :func:`equal_error_rate` and :func:`speaker_eer`
+give the rate at which false acceptances equal false rejections -- lower is better,
+0.5 is chance.
+
+Taught in notebook 05 (``05_speaker_identity``), where students write :func:`ge2e_loss`
+and :func:`equal_error_rate` themselves.
+
+Example
+-------
+Three embeddings, two of speaker "a" close together and one of speaker "b":
+
+>>> scores, labels, pairs = verification_trials(np.array([[1.0, 0.0], [0.9, 0.2], [0.1, 1.0]]),
+...                                             ["a", "a", "b"])
+>>> labels.tolist(), equal_error_rate(scores, labels)
+([1, 0, 0], 0.0)
+"""
 from __future__ import annotations
+
 import numpy as np
 import torch
 import torch.nn.functional as F
+
 from resynth_lib.speaker.dvector import DVectorEncoder, embed_utterances
 
 

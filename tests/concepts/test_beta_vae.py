@@ -3,16 +3,15 @@ import json
 
 import numpy as np
 import pytest
-
-from resynth_lib.core.checkpoints import read_checkpoint
-from resynth_lib.core.config import CHECKPOINT_DIR
 import torch
 from scipy.stats import spearmanr
 
 from resynth_lib.concepts import beta_vae as D
-from resynth_lib.concepts import vowels as vowels_mod
 from resynth_lib.concepts import disentanglement_metrics
-from resynth_lib.core.audio import SAMPLE_RATE
+from resynth_lib.concepts import vowels as vowels_mod
+from resynth_lib.core.checkpoints import read_checkpoint
+from resynth_lib.core.config import CHECKPOINT_DIR
+from resynth_lib.core.rates import SAMPLE_RATE
 
 CHECKPOINTS = [CHECKPOINT_DIR / "beta_vae_beta1.pt", CHECKPOINT_DIR / "beta_vae_beta4.pt"]
 
@@ -226,7 +225,7 @@ def test_checkpoint_reproduces_its_heldout_mig(path):
 
 
 def test_missing_checkpoint_says_how_to_make_one(tmp_path):
-    with pytest.raises(FileNotFoundError, match="python -m resynth_lib.concepts.beta_vae"):
+    with pytest.raises(FileNotFoundError, match="resynth train beta-vae"):
         D.load_beta_vae(tmp_path / "nope.pt")
 
 

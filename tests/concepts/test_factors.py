@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from resynth_lib.concepts import factors
-from resynth_lib.course.checks import run_check
 from resynth_lib.concepts.factors import RATINGS, als_factorise, als_update_users
+from resynth_lib.course.checks import run_check
 
 
 def test_ratings_matrix_is_the_slides_example():

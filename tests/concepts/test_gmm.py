@@ -4,11 +4,11 @@ import pytest
 from scipy.signal import lfilter
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 
-from resynth_lib.concepts import gmm
-from resynth_lib.concepts import gmm_em
-from resynth_lib.core.audio import SAMPLE_RATE, mfcc
-from resynth_lib.course.checks import run_check
+from resynth_lib.concepts import gmm, gmm_em
 from resynth_lib.concepts.gmm import GaussianMixture
+from resynth_lib.core.audio import mfcc
+from resynth_lib.core.rates import SAMPLE_RATE
+from resynth_lib.course.checks import run_check
 
 TRUE_WEIGHTS = np.array([0.5, 0.3, 0.2])
 TRUE_MEANS = np.array([[0.0, 0.0], [5.0, 1.0], [1.0, 6.0]])

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from resynth_lib.concepts import word2vec as w2v
 from resynth_lib.concepts import embedding_analysis
+from resynth_lib.concepts import word2vec as w2v
 from resynth_lib.course.checks import run_check
 
 

@@ -4,8 +4,8 @@ import pytest
 from sklearn.cluster import KMeans as SkKMeans
 
 from resynth_lib.content import kmeans
-from resynth_lib.course.checks import run_check
 from resynth_lib.content.kmeans import KMeans, MiniBatchKMeans
+from resynth_lib.course.checks import run_check
 
 CENTRES = np.array([[0.0, 0.0], [6.0, 0.0], [0.0, 6.0], [6.0, 6.0], [3.0, 12.0]])
 

@@ -3,10 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from resynth_lib.data import frames
-from resynth_lib.content import probe
+from resynth_lib.content import probe, ssl_train
 from resynth_lib.content import ssl_models as ssl
-from resynth_lib.content import ssl_train
+from resynth_lib.data import frames
 from resynth_lib.data.corpus import load_corpus
 
 

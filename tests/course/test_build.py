@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from resynth_lib.course import checks
 from resynth_lib.course import build as course
+from resynth_lib.course import checks
 from resynth_lib.course.checks import FAIL, NOT_ATTEMPTED, PASS, Exercise, register, run_check
 
 SOLUTION = '''import numpy as np

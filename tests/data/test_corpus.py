@@ -4,7 +4,18 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from resynth_lib.data.corpus import CORPUS_DIR, SPEAKERS, SPLITS, CorpusError, PhoneSegment, Utterance, format_psdur, frame_labels, load_corpus, parse_psdur
+from resynth_lib.data.corpus import (
+    CORPUS_DIR,
+    SPEAKERS,
+    SPLITS,
+    CorpusError,
+    PhoneSegment,
+    Utterance,
+    format_psdur,
+    frame_labels,
+    load_corpus,
+    parse_psdur,
+)
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,16 @@ import pytest
 
 from resynth_lib.data import corpus_build as corpus_build
 from resynth_lib.data import sentences
-from resynth_lib.data.corpus_build import build_corpus, fit_alignment, split_sentences
 from resynth_lib.data.corpus import MANIFEST_COLUMNS, SPEAKERS, SPLITS, load_corpus
-from resynth_lib.data.sentences import coverage, diphones, generate_candidates, number_words, phones_of, select_for_coverage
+from resynth_lib.data.corpus_build import build_corpus, fit_alignment, split_sentences
+from resynth_lib.data.sentences import (
+    coverage,
+    diphones,
+    generate_candidates,
+    number_words,
+    phones_of,
+    select_for_coverage,
+)
 
 needs_flite = pytest.mark.skipif(shutil.which("flite") is None,
                                  reason="flite is not installed (apt-get install flite)")

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from resynth_lib.data.real_corpora import CorpusNotFoundError, load_ljspeech, load_vctk
 from resynth_lib.data.corpus import CorpusError
+from resynth_lib.data.real_corpora import CorpusNotFoundError, load_ljspeech, load_vctk
 
 
 def _tone(rate, seconds=0.25, freq=200.0):

@@ -4,10 +4,10 @@ import json
 import numpy as np
 import torch
 
-from resynth_lib.decoder import acoustic as A
-from resynth_lib.decoder.acoustic_train import acoustic_data, train_acoustic, validation_scores
 from resynth_lib.core.config import DATA_DIR
 from resynth_lib.data.corpus import load_corpus
+from resynth_lib.decoder import acoustic as A
+from resynth_lib.decoder.acoustic_train import acoustic_data, train_acoustic, validation_scores
 
 
 def test_targets_align_one_to_one_with_units():

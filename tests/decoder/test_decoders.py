@@ -2,13 +2,13 @@
 import numpy as np
 import pytest
 
-from resynth_lib.pitch import yin as pitch
-from resynth_lib.decoder.acoustic import mel_target
 from resynth_lib.core.audio import log_mel
 from resynth_lib.data.corpus import load_corpus
+from resynth_lib.decoder.acoustic import mel_target
 from resynth_lib.decoder.decoders import DECODERS, DEFAULT_DECODER, griffin_lim_chunked, load_decoder
 from resynth_lib.evaluation.phone_recogniser import edit_distance, load_phone_recogniser, phone_sequence
 from resynth_lib.pipeline.resynthesiser import Resynthesiser
+from resynth_lib.pitch import yin as pitch
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +69,9 @@ def test_every_decoder_loads_by_name_and_unknown_names_are_refused():
 
 
 def test_decode_command_takes_a_decoder(tmp_path, capsys, utts):
-    from resynth_lib.cli.main import main
     import soundfile as sf
+
+    from resynth_lib.cli.main import main
     src = tmp_path / "in.wav"
     sf.write(src, utts[0].waveform(), 16000)
     assert main(["encode", str(src), "-o", str(tmp_path / "c.json")]) == 0

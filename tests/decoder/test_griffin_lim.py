@@ -3,9 +3,9 @@ import librosa
 import numpy as np
 import pytest
 
-from resynth_lib.decoder import griffin_lim as G
 from resynth_lib.core.audio import log_mel, mel_filterbank
 from resynth_lib.data.corpus import load_corpus
+from resynth_lib.decoder import griffin_lim as G
 
 
 @pytest.fixture(scope="module")

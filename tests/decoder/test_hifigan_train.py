@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from resynth_lib.decoder import hifigan_train as VT
 from resynth_lib.decoder import hifigan
+from resynth_lib.decoder import hifigan_train as VT
 
 
 def _toy_data(seed=0, n=3, frames=40):

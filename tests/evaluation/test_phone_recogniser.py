@@ -1,8 +1,8 @@
 """Tests of the evaluation's phone recogniser (notebook 07): CTC training learns, PER counts edits."""
 import numpy as np
 
-from resynth_lib.evaluation import phone_recogniser as PR
 from resynth_lib.data.corpus import load_corpus
+from resynth_lib.evaluation import phone_recogniser as PR
 
 
 def test_edit_distance_and_phone_error_rate():

@@ -2,9 +2,9 @@
 import numpy as np
 import torch
 
+from resynth_lib.data.corpus import load_corpus
 from resynth_lib.evaluation import phone_recogniser as PR
 from resynth_lib.evaluation import speaker_judge as SJ
-from resynth_lib.data.corpus import load_corpus
 
 
 def test_augment_keeps_length_and_level_and_hits_the_requested_snr():

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
+from resynth_lib.data.corpus import load_corpus
+from resynth_lib.decoder import hifigan
+from resynth_lib.decoder import hifigan_train as VT
 from resynth_lib.evaluation import vocoder_scores as VE
 from resynth_lib.speaker import classifier
-from resynth_lib.decoder import hifigan_train as VT
-from resynth_lib.decoder import hifigan
-from resynth_lib.data.corpus import load_corpus
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from resynth_lib.pipeline import resynthesiser as P
 from resynth_lib.cli import pipeline_commands as PC
 from resynth_lib.data.corpus import load_corpus
+from resynth_lib.pipeline import resynthesiser as P
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_encode_recognises_the_speaker_and_decode_obeys_the_options(r, utt):
 
 
 def _run(capsys, command, *argv):
-    code = PC.main(command, list(argv))
+    code = PC.main([command, *argv])
     err = capsys.readouterr().err.strip()
     return code, err
 
@@ -118,6 +118,7 @@ def test_shipped_checkpoints_match_their_recorded_hashes():
 
 def test_demo_writes_wavs_that_play_and_a_figure(tmp_path, capsys):
     import soundfile as sf
+
     from resynth_lib.cli.main import main
     assert main(["demo", "-o", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out

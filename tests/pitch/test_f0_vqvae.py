@@ -5,14 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from resynth_lib.core.checkpoints import read_checkpoint
-
 from resynth_lib.cli import main as cli
-from resynth_lib.pitch import f0_vqvae as vqvae
 from resynth_lib.core import bits
-from resynth_lib.pitch import codebook as codebook_mod
-from resynth_lib.pitch import f0_vqvae_train
+from resynth_lib.core.checkpoints import read_checkpoint
 from resynth_lib.course.checks import run_check
+from resynth_lib.pitch import codebook as codebook_mod
+from resynth_lib.pitch import f0_vqvae as vqvae
+from resynth_lib.pitch import f0_vqvae_train
 from resynth_lib.pitch.codebook import EMACodebook
 from resynth_lib.pitch.f0_vqvae import F0VQVAE
 

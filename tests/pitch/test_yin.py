@@ -2,11 +2,9 @@
 import numpy as np
 import pytest
 
-from resynth_lib.pitch import yin as P
-from resynth_lib.pitch import f0_metrics
-from resynth_lib.pitch import normalise
-from resynth_lib.pitch import test_signals
 from resynth_lib.course.checks import REGISTRY, run_check
+from resynth_lib.pitch import f0_metrics, normalise, test_signals
+from resynth_lib.pitch import yin as P
 
 
 @pytest.mark.parametrize("f0", [60.0, 85.0, 120.0, 200.0, 310.0, 400.0])

@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from resynth_lib.speaker import dvector as speaker
-from resynth_lib.speaker import verification
-from resynth_lib.speaker import dvector_train
 from resynth_lib.data.corpus import load_corpus
+from resynth_lib.speaker import dvector as speaker
+from resynth_lib.speaker import dvector_train, verification
 
 torch.set_num_threads(1)
 

@@ -6,6 +6,18 @@ checker maps an exercise name to its module by the name's notebook prefix (``"04
 :mod:`resynth_lib.course.exercises.nb04`) and imports that module the first time one of its
 exercises is checked, so a notebook pays only for its own exercises.
 
+* :mod:`~resynth_lib.course.exercises.nb00` -- notebook 00 (``00_audio_and_data``);
+* :mod:`~resynth_lib.course.exercises.nb01` -- notebook 01 (``01_latent_factors_and_gmms``);
+* :mod:`~resynth_lib.course.exercises.nb02` -- notebook 02 (``02_self_supervised_pretext_tasks``);
+* :mod:`~resynth_lib.course.exercises.nb03` -- notebook 03 (``03_discrete_units_kmeans``);
+* :mod:`~resynth_lib.course.exercises.nb04` -- notebook 04 (``04_pitch_and_f0_vqvae``);
+* :mod:`~resynth_lib.course.exercises.nb05` -- notebook 05 (``05_speaker_identity``);
+* :mod:`~resynth_lib.course.exercises.nb06` -- notebook 06 (``06_hifigan_vocoder``);
+* :mod:`~resynth_lib.course.exercises.nb06b` -- notebook 06b (``06b_frame_rate_decoder``);
+* :mod:`~resynth_lib.course.exercises.nb07` -- notebook 07 (``07_resynthesis_conversion_codec``).
+
+How the exercises and their checks work is taught in notebook 00.
+
 Example
 -------
 >>> module_for("04.cmnd")
@@ -22,10 +34,17 @@ NOTEBOOKS = ("00", "01", "02", "03", "04", "05", "06", "06b", "07")
 def module_for(name: str) -> str:
     """The module that registers exercise ``name`` (``"NN.topic"``); ``KeyError`` if no notebook has it.
 
+    :func:`resynth_lib.course.checks.run_check` uses it to import a notebook's exercises on
+    first use (notebook 00).
+
     Example
     -------
     >>> module_for("00.frame_signal")
     'resynth_lib.course.exercises.nb00'
+    >>> module_for("08.nothing")
+    Traceback (most recent call last):
+        ...
+    KeyError: "exercise '08.nothing': names start with a notebook number, one of 00, 01, 02, 03, 04, 05, 06, 06b, 07"
     """
     prefix = name.split(".", 1)[0]
     if prefix not in NOTEBOOKS:

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from resynth_lib.concepts import factors
-from resynth_lib.concepts import gmm_em
+from resynth_lib.concepts import factors, gmm_em
 from resynth_lib.course.checks import Exercise, register
 
 

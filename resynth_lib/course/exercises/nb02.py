@@ -1,34 +1,42 @@
-"""Exercises of notebook 02 (``02_self_supervised_pretext_tasks``), speech part.
+"""Exercises of notebook 02 (``02_self_supervised_pretext_tasks``): fixed inputs, reference, hint.
 
-Importing this module registers ``02.info_nce`` (the contrastive loss of the CPC-style
-model) and ``02.mask_from_starts`` (turning span starts into the HuBERT-style mask) with
-:mod:`resynth_lib.course.checks`. The references are :func:`resynth_lib.content.ssl_models.info_nce` and
-:func:`resynth_lib.content.ssl_models.mask_from_starts`. The word2vec exercise lives in
-:mod:`resynth_lib.course.exercises.nb02_word2vec`.
+Importing this module registers three exercises with :mod:`resynth_lib.course.checks`; the
+notebook's self-check cells then call ``check("02.info_nce", info_nce)`` and so on:
+
+* ``02.negative_sampling_loss`` -- word2vec's negative-sampling loss (reference
+  :func:`resynth_lib.concepts.word2vec.negative_sampling_loss`); the inputs are float64
+  tensors (centre ``(B, D)``, context ``(B, D)``, negatives ``(B, K, D)``) and the output,
+  a scalar tensor, is compared as a number;
+* ``02.info_nce`` -- the contrastive loss of the CPC-style speech model (reference
+  :func:`resynth_lib.content.ssl_models.info_nce`);
+* ``02.mask_from_starts`` -- span starts turned into the HuBERT-style mask (reference
+  :func:`resynth_lib.content.ssl_models.mask_from_starts`).
 
 Example
 -------
->>> from resynth_lib.course.checks import run_check
->>> from resynth_lib.content import ssl_models as ssl
->>> run_check("02.info_nce", ssl.info_nce).status
-'pass'
->>> run_check("02.mask_from_starts", lambda starts, span: starts).status   # forgets to extend the spans
-'fail'
->>> from resynth_lib.course.checks import run_check
 >>> from resynth_lib.concepts import word2vec
+>>> from resynth_lib.content import ssl_models as ssl
+>>> from resynth_lib.course.checks import run_check
 >>> run_check("02.negative_sampling_loss", word2vec.negative_sampling_loss).status
 'pass'
 >>> def no_negatives(c, o, n):                      # forgets the noise words
 ...     return -torch.nn.functional.logsigmoid((c * o).sum(-1)).mean()
 >>> run_check("02.negative_sampling_loss", no_negatives).status
 'fail'
+>>> run_check("02.info_nce", ssl.info_nce).status
+'pass'
+>>> run_check("02.mask_from_starts", lambda starts, span: starts).status   # forgets to extend the spans
+'fail'
 """
 from __future__ import annotations
+
 import numpy as np
 import torch
+
 from resynth_lib.concepts import word2vec
 from resynth_lib.content import ssl_models as ssl
 from resynth_lib.course.checks import Exercise, register
+
 
 def _info_nce_cases():
     cases = [((torch.tensor([[[1.0, 0.0], [0.0, 1.0]]]), torch.tensor([[[1.0, 0.0], [0.0, 1.0]]]),

@@ -1,22 +1,26 @@
 """Exercises of notebook 04 (``04_pitch_and_f0_vqvae``): fixed inputs, reference, hint.
 
-Importing this module registers ``04.difference_function``, ``04.cmnd``, ``04.vde`` and
-``04.gpe`` with :mod:`resynth_lib.course.checks`; the notebook's self-check cells then call
-``check("04.cmnd", cmnd)`` and so on. The references are the library's own
-:func:`resynth_lib.pitch.yin.difference_function`, :func:`resynth_lib.pitch.yin.cmnd`,
-:func:`resynth_lib.pitch.f0_metrics.vde` and :func:`resynth_lib.pitch.f0_metrics.gpe`.
+Importing this module registers six exercises with :mod:`resynth_lib.course.checks`; the
+notebook's self-check cells then call ``check("04.cmnd", cmnd)`` and so on. The references
+are the library's own functions, and every input is a numpy array:
+
+* the YIN pitch tracker: ``04.difference_function`` and ``04.cmnd``
+  (:func:`resynth_lib.pitch.yin.difference_function`, :func:`resynth_lib.pitch.yin.cmnd`);
+* the F0 error metrics: ``04.vde`` and ``04.gpe`` (:func:`resynth_lib.pitch.f0_metrics.vde`,
+  :func:`resynth_lib.pitch.f0_metrics.gpe`);
+* the F0 VQ-VAE's codebook: ``04.nearest_codes`` (the VQ step) and ``04.ema_update`` (one
+  EMA codebook update) (:func:`resynth_lib.pitch.codebook.nearest_codes`,
+  :func:`resynth_lib.pitch.codebook.ema_update`).
 
 Example
 -------
 >>> from resynth_lib.course.checks import run_check
+>>> from resynth_lib.pitch import codebook as codebook_mod
 >>> from resynth_lib.pitch import yin as pitch
->>> from resynth_lib.pitch import f0_metrics
 >>> run_check("04.cmnd", pitch.cmnd).status
 'pass'
 >>> run_check("04.cmnd", lambda d: d / d.mean(axis=1, keepdims=True)).status   # not cumulative
 'fail'
->>> from resynth_lib.course.checks import run_check
->>> from resynth_lib.pitch import codebook as codebook_mod
 >>> run_check("04.nearest_codes", codebook_mod.nearest_codes).status
 'pass'
 >>> run_check("04.nearest_codes", lambda z, codebook: np.zeros(len(z), int)).status   # always code 0
@@ -25,11 +29,14 @@ Example
 'pass'
 """
 from __future__ import annotations
+
 import numpy as np
+
 from resynth_lib.course.checks import Exercise, register
 from resynth_lib.pitch import codebook as codebook_mod
 from resynth_lib.pitch import f0_metrics
 from resynth_lib.pitch import yin as pitch
+
 
 def _periodic_frames(seed: int, n_frames: int = 4, length: int = 400) -> np.ndarray:
     """Frames of harmonic signals at random F0 (100-300 Hz) plus a little noise (fixed seed)."""
@@ -169,4 +176,3 @@ register(Exercise(
 ))
 
 
-__all__: list[str] = []

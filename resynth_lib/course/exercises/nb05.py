@@ -30,8 +30,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from resynth_lib.speaker import verification as verification_mod
 from resynth_lib.course.checks import Exercise, register
+from resynth_lib.speaker import verification as verification_mod
 
 
 # ------------------------------------------------------------- the GE2E loss

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import torch
 
+from resynth_lib.course.checks import Exercise, register
 from resynth_lib.decoder import hifigan as vocoder
 from resynth_lib.decoder import hifigan_losses
-from resynth_lib.course.checks import Exercise, register
 
 
 def _fold_cases():

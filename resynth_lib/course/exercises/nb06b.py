@@ -25,9 +25,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from resynth_lib.decoder import griffin_lim
-from resynth_lib.decoder import harmonic_noise
 from resynth_lib.course.checks import Exercise, register
+from resynth_lib.decoder import griffin_lim, harmonic_noise
 
 
 def _speechlike(n: int, seed: int) -> np.ndarray:
