@@ -29,7 +29,8 @@ package       what lives there                                            notebo
 ``cli``       the ``resynth`` command: one dispatch table                 all
 ============  ==========================================================  ==========
 
-Importing :mod:`resynth_lib` loads nothing else: the names below are imported on first use,
+Notebook 00 (``00_audio_and_data``) shows this map; each later notebook opens the rooms it
+teaches. Importing :mod:`resynth_lib` loads nothing else: the names below are imported on first use,
 so ``resynth --help`` and ``resynth course build`` never pay for torch.
 
 Example

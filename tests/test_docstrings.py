@@ -11,7 +11,7 @@ import resynth_lib
 MODULES = sorted(m.name for m in pkgutil.walk_packages(resynth_lib.__path__, "resynth_lib.")
                  if not m.name.endswith("__main__"))
 #: Their examples call the `flite` program, which only building the corpus needs.
-NEEDS_FLITE = {"resynth_lib.data.sentences", "resynth_lib.data.corpus_build"}
+NEEDS_FLITE = {"resynth_lib.data.sentences", "resynth_lib.data.phonetic_coverage", "resynth_lib.data.corpus_build"}
 
 
 @pytest.mark.parametrize("name", MODULES)

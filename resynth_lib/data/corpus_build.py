@@ -43,7 +43,8 @@ import soundfile as sf
 
 from resynth_lib.core.rates import SAMPLE_RATE
 from resynth_lib.data.corpus import CORPUS_DIR, MANIFEST_COLUMNS, SILENCE, SPEAKERS, SPLITS, parse_psdur, sha256_of
-from resynth_lib.data.sentences import coverage, generate_candidates, require_flite, select_for_coverage
+from resynth_lib.data.phonetic_coverage import coverage, require_flite, select_for_coverage
+from resynth_lib.data.sentences import generate_candidates
 
 DEFAULT_SENTENCES = 220
 DEFAULT_SEED = 0

@@ -5,18 +5,12 @@ import shutil
 
 import pytest
 
-from resynth_lib.data import corpus_build as corpus_build
-from resynth_lib.data import sentences
+from resynth_lib.data import corpus_build
+from resynth_lib.data import phonetic_coverage, sentences
 from resynth_lib.data.corpus import MANIFEST_COLUMNS, SPEAKERS, SPLITS, load_corpus
 from resynth_lib.data.corpus_build import build_corpus, fit_alignment, split_sentences
-from resynth_lib.data.sentences import (
-    coverage,
-    diphones,
-    generate_candidates,
-    number_words,
-    phones_of,
-    select_for_coverage,
-)
+from resynth_lib.data.phonetic_coverage import coverage, diphones, phones_of, select_for_coverage
+from resynth_lib.data.sentences import generate_candidates, number_words
 
 needs_flite = pytest.mark.skipif(shutil.which("flite") is None,
                                  reason="flite is not installed (apt-get install flite)")
@@ -80,7 +74,7 @@ def test_phones_of_hello():
 @needs_flite
 def test_selection_beats_the_first_n_candidates():
     pool = generate_candidates(400, seed=0)
-    seqs = sentences._phones_of_many(pool)
+    seqs = phonetic_coverage._phones_of_many(pool)
     chosen = select_for_coverage(pool, 40, phone_seqs=seqs)
     assert select_for_coverage(pool, 40) == chosen  # flite is deterministic too
     index = {text: i for i, text in enumerate(pool)}
@@ -118,7 +112,7 @@ def test_split_is_by_sentence_fixed_and_80_10_10():
 
 # ------------------------------------------------------------------ building
 def test_missing_flite_says_how_to_install(monkeypatch, tmp_path):
-    monkeypatch.setattr(sentences.shutil, "which", lambda name: None)
+    monkeypatch.setattr(phonetic_coverage.shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="apt-get install flite"):
         build_corpus(tmp_path / "c", n_sentences=3, progress=False)
 
