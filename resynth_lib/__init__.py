@@ -3,31 +3,31 @@
 A course that rebuilds Polyak et al., "Speech Resynthesis from Discrete Disentangled
 Self-Supervised Representations" (Interspeech 2021) on a laptop CPU. The library is laid out
 by pipeline stage; each sub-package is one room, each module names the notebook that teaches
-it, and imports flow one way, from the bottom of this list to the top:
+it, and imports flow one way: a package may import those above it in this table, never those below:
 
-============  ==========================================================  ==========
-package       what lives there                                            notebooks
-============  ==========================================================  ==========
-``core``      rates, paths, config, checkpoints, the training loop,       00
-              waveforms and spectra, shared figures, bit counting
-``data``      the shipped corpus, how it is built, real-corpus loaders,   00, 02
-              features on the 50 Hz frame grid
-``concepts``  the ideas before speech: ratings factors, GMMs, a beta-VAE  01, 02
-              and MIG, word2vec, rotation pretext images
-``content``   self-supervised speech models, probes, k-means, units and   02, 03
-              their metrics
-``pitch``     YIN, F0 metrics, speaker normalisation, the F0 VQ-VAE       04
-              (codebook / model / training), an LPC vocoder to listen
-``speaker``   d-vectors (GE2E), verification, the speaker classifier      05
-``decoder``   the codes, HiFi-GAN, the frame-rate acoustic model,         06, 06b
-              Griffin-Lim, the harmonic-plus-noise stage
-``pipeline``  the codec: audio -> codes.json -> audio                     07
-``evaluation``  the judges (phone recogniser, speaker judge) and the      06, 06b, 07
-              paper's tables
-``course``    notebook build, the exercise checker, one exercise module   all
-              per notebook
-``cli``       the ``resynth`` command: one dispatch table                 all
-============  ==========================================================  ==========
+==============  ==========================================================  ==========
+package         what lives there                                            notebooks
+==============  ==========================================================  ==========
+``core``        rates, paths, config, checkpoints, the training loop,       00
+                waveforms and spectra, shared figures, bit counting
+``data``        the shipped corpus, how it is built, real-corpus loaders,   00, 02
+                features on the 50 Hz frame grid
+``concepts``    the ideas before speech: ratings factors, GMMs, a beta-VAE  01, 02
+                and MIG, word2vec, rotation pretext images
+``content``     self-supervised speech models, probes, k-means, units and   02, 03
+                their metrics
+``pitch``       YIN, F0 metrics, speaker normalisation, the F0 VQ-VAE       04
+                (codebook / model / training), an LPC vocoder to listen
+``speaker``     d-vectors (GE2E), verification, the speaker classifier      05
+``decoder``     the codes, HiFi-GAN, the frame-rate acoustic model,         06, 06b
+                Griffin-Lim, the harmonic-plus-noise stage
+``pipeline``    the codec: audio -> codes.json -> audio                     07
+``evaluation``  the judges (phone recogniser, speaker judge) and the        06, 06b, 07
+                paper's tables
+``course``      notebook build, the exercise checker, one exercise module   all
+                per notebook
+``cli``         the ``resynth`` command: one dispatch table                 all
+==============  ==========================================================  ==========
 
 Notebook 00 (``00_audio_and_data``) shows this map; each later notebook opens the rooms it
 teaches. Importing :mod:`resynth_lib` loads nothing else: the names below are imported on first use,
