@@ -26,6 +26,7 @@ Taught in notebook 07 (``07_resynthesis_conversion_codec``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -43,11 +44,63 @@ class _Exit(Exception):
         self.code = code
 
 
-def _free(path: Path, force: bool) -> Path:
+#: what each command may write: the codes as JSON, speech as WAV or FLAC
+AUDIO_SUFFIXES, CODES_SUFFIXES = (".wav", ".flac"), (".json",)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``error: <problem> (see resynth CMD --help)``, exit code 2."""
+
+    def error(self, message):
+        print(f"error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _semitones(text: str) -> float:
+    """``--f0-shift``: a finite number of semitones within two octaves."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of semitones") from None
+    if not np.isfinite(value) or abs(value) > 24:
+        raise argparse.ArgumentTypeError(f"{text} semitones: use a finite shift between -24 and 24 (two octaves)")
+    return value
+
+
+def _free(path: Path, force: bool, suffixes=None) -> Path:
+    """Check an output path before any work: suffix, not a folder, not existing (unless ``force``), writable."""
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise _Exit(EXIT_USAGE, f"{path}: the output must end in {' or '.join(suffixes)}")
+    if path.is_dir():
+        raise _Exit(EXIT_USAGE, f"{path}: is a folder; give a file name, e.g. {path / ('out' + (suffixes or ('',))[0])}")
     if path.exists() and not force:
         raise _Exit(EXIT_EXISTS, f"{path}: exists; pass --force to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _Exit(EXIT_INPUT, f"{path.parent}: cannot create the output folder ({exc.strerror})") from None
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise _Exit(EXIT_INPUT, f"{path}: cannot write here (permission denied); choose another output")
     return path
+
+
+def _preflight(command: str, args) -> None:
+    """Check the inputs and outputs a command names before it loads a model or computes anything."""
+    if command in ("encode", "convert"):
+        _existing_input(args.input)
+    if command == "decode":
+        _existing_input(args.codes)
+    if command in ("encode", "decode", "convert"):
+        _free(Path(args.output), args.force, CODES_SUFFIXES if command == "encode" else AUDIO_SUFFIXES)
+
+
+def _existing_input(path: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise _Exit(EXIT_INPUT, f"{p}: no such file")
+    if p.is_dir():
+        raise _Exit(EXIT_INPUT, f"{p}: is a folder, not a file")
+    return p
 
 
 def _resynthesiser(decoder: str | None = None):
@@ -76,7 +129,8 @@ def _decoder_option(parser):
 
 def _decode_options(parser):
     _decoder_option(parser)
-    parser.add_argument("--f0-shift", type=float, default=0.0, metavar="SEMITONES", help="move the melody up or down")
+    parser.add_argument("--f0-shift", type=_semitones, default=0.0, metavar="SEMITONES",
+                        help="move the melody up or down (-24 .. 24)")
     parser.add_argument("--f0-flat", action="store_true", help="a flat melody at the speaker's mean F0")
 
 
@@ -109,7 +163,7 @@ def encode(args, r) -> None:
     wrote .../codes.json: 50 units, 13 F0 codes, speaker awb; 332 + 54 + 2.0 = 388 bit/s
     >>> shutil.rmtree(tmp)
     """
-    out = _free(Path(args.output), args.force)
+    out = _free(Path(args.output), args.force, CODES_SUFFIXES)
     codes = r.encode(_load(args.input), speaker=args.speaker, name=args.input)
     out.write_text(codes.to_json() + "\n")
     b = codes.bitrate()
@@ -140,11 +194,9 @@ def decode(args, r) -> None:
     >>> shutil.rmtree(tmp)
     """
     from resynth_lib.pipeline.resynthesiser import Codes
-    out = _free(Path(args.output), args.force)
-    path = Path(args.codes)
-    if not path.exists():
-        raise _Exit(EXIT_INPUT, f"{path}: no such file")
-    codes = Codes.from_json(path.read_text(), name=str(path))
+    out = _free(Path(args.output), args.force, AUDIO_SUFFIXES)
+    path = _existing_input(args.codes)
+    codes = r.check_codes(Codes.from_json(path.read_bytes(), name=str(path)))
     _save(out, r.decode(codes, speaker=args.speaker, f0_shift=args.f0_shift, f0_flat=args.f0_flat))
 
 
@@ -170,7 +222,7 @@ def convert(args, r) -> None:
     wrote .../slt.wav (1.00 s)
     >>> shutil.rmtree(tmp)
     """
-    out = _free(Path(args.output), args.force)
+    out = _free(Path(args.output), args.force, AUDIO_SUFFIXES)
     r.check_speaker(args.to)
     _save(out, r.convert(_load(args.input), to=args.to, name=args.input, f0_shift=args.f0_shift,
                          f0_flat=args.f0_flat))
@@ -310,7 +362,7 @@ def main(argv) -> int:
     """
     from resynth_lib.pipeline.resynthesiser import PipelineError
     command, argv = argv[0], list(argv[1:])
-    parser = argparse.ArgumentParser(prog=f"resynth {command}", description=__doc__.splitlines()[0])
+    parser = _Parser(prog=f"resynth {command}", description=__doc__.splitlines()[0])
     if command == "encode":
         parser.add_argument("input")
         parser.add_argument("-o", "--output", required=True)
@@ -334,6 +386,7 @@ def main(argv) -> int:
         parser.error("--f0-shift and --f0-flat exclude each other")
     t0 = time.perf_counter()
     try:
+        _preflight(command, args)                        # every path checked before any model loads
         if command == "speaker-centroids":
             speaker_centroids(args)
         else:
@@ -344,6 +397,10 @@ def main(argv) -> int:
         return exc.code
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:                              # a disk or permission problem met while writing
+        where = exc.filename or getattr(args, "output", "")
+        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
     if command == "demo":
         print(f"done in {time.perf_counter() - t0:.1f} s")

@@ -84,14 +84,44 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE, allow_silent: b
     path = Path(path)
     if not path.exists():
         raise AudioError(f"{path}: no such file")
+    if path.is_dir():
+        raise AudioError(f"{path}: is a folder, not an audio file")
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
         raise AudioError(f"{path}: cannot be read as audio ({exc}); "
                          "convert it to WAV or FLAC, e.g. with `sox in.xxx out.wav`") from exc
+    declared = _declared_wav_frames(path)
+    if declared is not None and len(data) < declared:
+        raise AudioError(f"{path}: truncated: its header declares {declared / rate:.2f} s but the file holds "
+                         f"{len(data) / rate:.2f} s; re-export or re-download it")
     wav = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
     wav = validate_waveform(wav, name=str(path), allow_silent=allow_silent)
     return resample(wav, rate, sample_rate)
+
+
+def _declared_wav_frames(path: Path) -> int | None:
+    """Frames a RIFF/WAVE header declares for its data chunk (``None``: not a plain WAV, or size unknown)."""
+    import struct
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        block_align = None
+        while True:
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                return None
+            kind, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if kind == b"fmt ":
+                fmt = f.read(size + (size & 1))
+                block_align = struct.unpack("<H", fmt[12:14])[0] if len(fmt) >= 14 else None
+            elif kind == b"data":
+                if not block_align or size in (0, 0xFFFFFFFF):          # streamed WAVs leave the size open
+                    return None
+                return size // block_align
+            else:
+                f.seek(size + (size & 1), 1)
 
 
 def validate_waveform(wav, name: str = "waveform", allow_silent: bool = False) -> np.ndarray:

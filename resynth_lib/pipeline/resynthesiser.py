@@ -23,7 +23,7 @@ import numpy as np
 
 from resynth_lib.core.audio import AudioError, validate_waveform
 from resynth_lib.core.config import CHECKPOINT_DIR
-from resynth_lib.core.rates import F0_CODE_RATE, SAMPLE_RATE, UNIT_RATE
+from resynth_lib.core.rates import F0_CODE_RATE, SAMPLE_RATE, UNIT_RATE, UNITS_PER_F0_CODE
 
 HASH_FILE = CHECKPOINT_DIR / "SHA256SUMS"
 #: Files the pipeline reads, relative to ``data/``: content model, quantiser, F0 model and statistics,
@@ -33,6 +33,30 @@ PIPELINE_FILES = ("checkpoints/content_layer.json", "checkpoints/ssl_cpc.pt", "c
                   "checkpoints/speaker_centroids.npz", "checkpoints/vocoder.pt",
                   "checkpoints/acoustic.pt", "checkpoints/harmonic_noise.pt")
 MIN_SAMPLES = SAMPLE_RATE * 80 // 1000       # one F0 code: 80 ms
+
+
+#: The longest utterance a codes file may describe (decode memory and time grow with it).
+MAX_SECONDS = 3600
+
+
+def _positive_int(value, key: str, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
+        raise PipelineError(f"{name}: {key} must be a positive integer, got {value!r:.40}")
+    return value
+
+
+def _code_array(values, size: int, key: str, name: str) -> np.ndarray:
+    """``values`` as an int64 array of codes in ``[0, size)``, or a :class:`PipelineError` naming the field."""
+    if not isinstance(values, list) or not values:
+        raise PipelineError(f"{name}: '{key}' must be a non-empty list of integers")
+    bad = next((v for v in values if isinstance(v, bool) or not isinstance(v, int)), None)
+    if bad is not None or any(v is None for v in values):
+        raise PipelineError(f"{name}: '{key}' must hold integers only, found {bad!r:.40}")
+    low, high = min(values), max(values)
+    if low < 0 or high >= size:
+        raise PipelineError(f"{name}: code values out of range ({key} must lie in 0..{size - 1}, found "
+                            f"{str(low if low < 0 else high)[:40]})")
+    return np.asarray(values, np.int64)
 
 
 class PipelineError(ValueError):
@@ -47,7 +71,7 @@ class PipelineError(ValueError):
     ...     Codes.from_json("{}", name="broken.json")
     ... except PipelineError as exc:
     ...     print(exc)
-    broken.json: not a codes file written by `resynth encode` ('units')
+    broken.json: not a codes file written by `resynth encode` (needs units, f0_codes, speaker)
     """
 
 
@@ -177,22 +201,44 @@ class Codes:
                            "seconds": self.seconds, "bitrate_bps": self.bitrate()}, indent=1)
 
     @classmethod
-    def from_json(cls, text: str, name: str = "codes") -> "Codes":
+    def from_json(cls, text, name: str = "codes") -> "Codes":
+        """Read a codes file's text (or bytes), checking every field; :class:`PipelineError` says what is wrong.
+
+        Units and F0 codes must be lists of plain integers inside the codebooks, the F0 codes
+        exactly ``ceil(units / 4)``, the declared rates the course's (50 Hz, 12.5 Hz), and the
+        utterance at most :data:`MAX_SECONDS` long.
+        """
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError:
+                raise PipelineError(f"{name}: not a codes file written by `resynth encode` (binary data, not JSON); "
+                                    "pass the .json file that `resynth encode` wrote") from None
         try:
             d = json.loads(text)
-            codes = cls(np.asarray(d["units"], np.int64), np.asarray(d["f0_codes"], np.int64), str(d["speaker"]),
-                        int(d.get("n_units", 100)), int(d.get("n_f0_codes", 20)),
-                        list(d.get("speakers", ["awb", "kal16", "rms", "slt"])))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise PipelineError(f"{name}: not a codes file written by `resynth encode` ({exc})") from None
-        if len(codes.units) == 0 or len(codes.f0_codes) * 4 < len(codes.units):
-            raise PipelineError(f"{name}: {len(codes.units)} units need {math.ceil(len(codes.units) / 4)} F0 codes, "
-                                f"found {len(codes.f0_codes)}")
-        if codes.units.min() < 0 or codes.units.max() >= codes.n_units or codes.f0_codes.min() < 0 \
-                or codes.f0_codes.max() >= codes.n_f0_codes:
-            raise PipelineError(f"{name}: code values out of range (units < {codes.n_units}, F0 codes < "
-                                f"{codes.n_f0_codes})")
-        return codes
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise PipelineError(f"{name}: not a codes file written by `resynth encode` (not JSON: {exc})") from None
+        if not isinstance(d, dict) or not {"units", "f0_codes", "speaker"} <= set(d):
+            raise PipelineError(f"{name}: not a codes file written by `resynth encode` (needs units, f0_codes, speaker)")
+        n_units, n_f0 = _positive_int(d.get("n_units", 100), "n_units", name), _positive_int(
+            d.get("n_f0_codes", 20), "n_f0_codes", name)
+        speakers = d.get("speakers", ["awb", "kal16", "rms", "slt"])
+        if not isinstance(speakers, list) or not speakers or not all(isinstance(x, str) for x in speakers):
+            raise PipelineError(f"{name}: 'speakers' must be a list of speaker names")
+        if not isinstance(d["speaker"], str):
+            raise PipelineError(f"{name}: 'speaker' must be a speaker's name, got {d['speaker']!r:.40}")
+        for key, expected in (("unit_rate_hz", UNIT_RATE), ("f0_code_rate_hz", F0_CODE_RATE)):
+            if key in d and d[key] != expected:
+                raise PipelineError(f"{name}: {key} is {d[key]!r:.20}; this codec runs at {expected} Hz only")
+        units = _code_array(d["units"], n_units, "units", name)
+        f0_codes = _code_array(d["f0_codes"], n_f0, "f0_codes", name)
+        need = math.ceil(len(units) / UNITS_PER_F0_CODE)
+        if len(f0_codes) != need:
+            raise PipelineError(f"{name}: {len(units)} units need {need} F0 codes, found {len(f0_codes)}")
+        if len(units) / UNIT_RATE > MAX_SECONDS:
+            raise PipelineError(f"{name}: {len(units) / UNIT_RATE / 60:.0f} minutes of codes; decode at most "
+                                f"{MAX_SECONDS // 60} minutes at a time (split the file)")
+        return cls(units, f0_codes, d["speaker"], n_units, n_f0, speakers)
 
     def __eq__(self, other) -> bool:
         return (isinstance(other, Codes) and np.array_equal(self.units, other.units)
@@ -236,6 +282,15 @@ class Resynthesiser:
         self.classifier = SpeakerClassifier.load(CHECKPOINT_DIR / "speaker_centroids.npz")
         self.speakers = list(self.classifier.speakers)
 
+    def check_codes(self, codes: Codes) -> Codes:
+        """The codes must come from these models' codebooks (sizes, speaker list), not merely be well formed."""
+        if codes.n_units != self.quantiser.n_units or codes.n_f0_codes != self.f0_model.n_codes:
+            raise PipelineError(f"codes made with {codes.n_units} units and {codes.n_f0_codes} F0 codes; these models "
+                                f"use {self.quantiser.n_units} and {self.f0_model.n_codes}")
+        if (codes.units >= self.quantiser.n_units).any() or (codes.f0_codes >= self.f0_model.n_codes).any():
+            raise PipelineError("code values out of range for these models")
+        return codes
+
     def check_speaker(self, speaker: str) -> str:
         if speaker not in self.speakers:
             raise PipelineError(f"unknown speaker {speaker!r}; known speakers: {', '.join(self.speakers)}")
@@ -274,6 +329,7 @@ class Resynthesiser:
         codes the decoder reads and the decoded F0 contour it is given agree.
         """
         from resynth_lib.pitch.f0_vqvae import quantise_contour
+        self.check_codes(codes)
         speaker = self.check_speaker(speaker or codes.speaker)
         f0_codes = codes.f0_codes
         f0_hz = self.decoded_f0(codes, speaker, f0_shift, f0_flat)

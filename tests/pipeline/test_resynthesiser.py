@@ -99,15 +99,16 @@ def test_any_rate_and_stereo_are_accepted_and_outputs_are_not_overwritten(tmp_pa
     assert rate == 16000 and len(back) > 16000
 
 
-def test_missing_or_corrupt_checkpoints_are_refused(tmp_path, capsys, monkeypatch):
+def test_missing_or_corrupt_checkpoints_are_refused(tmp_path, capsys, monkeypatch, utt):
+    wav = _write(tmp_path / "in.wav", utt.waveform()[:16000])       # a good input: the checkpoints fail
     wrong = tmp_path / "SHA256SUMS"
     wrong.write_text(P.HASH_FILE.read_text().replace(P.HASH_FILE.read_text()[:8], "00000000", 1))
     monkeypatch.setattr(P, "HASH_FILE", wrong)
-    code, err = _run(capsys, "encode", "whatever.wav", "-o", str(tmp_path / "c.json"))
+    code, err = _run(capsys, "encode", wav, "-o", str(tmp_path / "c.json"))
     assert code == PC.EXIT_CHECKPOINT and "corrupt" in err
     monkeypatch.setattr(P, "PIPELINE_FILES", P.PIPELINE_FILES + ("checkpoints/not_there.pt",))
     monkeypatch.setattr(P, "HASH_FILE", P.CHECKPOINT_DIR / "SHA256SUMS")
-    code, err = _run(capsys, "encode", "whatever.wav", "-o", str(tmp_path / "c.json"))
+    code, err = _run(capsys, "encode", wav, "-o", str(tmp_path / "c.json"))
     assert code == PC.EXIT_CHECKPOINT and "not_there.pt" in err and "missing" in err
 
 
