@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from resynth_lib.data import corpus_build, phonetic_coverage, sentences
+from resynth_lib.data import corpus_build, phonetic_coverage
 from resynth_lib.data.corpus import MANIFEST_COLUMNS, SPEAKERS, SPLITS, load_corpus
 from resynth_lib.data.corpus_build import build_corpus, fit_alignment, split_sentences
 from resynth_lib.data.phonetic_coverage import coverage, diphones, phones_of, select_for_coverage
