@@ -37,6 +37,34 @@ MIN_SAMPLES = SAMPLE_RATE * 80 // 1000       # one F0 code: 80 ms
 
 #: The longest utterance a codes file may describe (decode memory and time grow with it).
 MAX_SECONDS = 3600
+#: An utterance whose median log-F0 lies further than this many of the recognised speaker's standard
+#: deviations from that speaker's mean is an unseen voice (all 880 corpus utterances: at most 0.72).
+UNSEEN_Z = 1.5
+#: Bits an unseen voice's two log-F0 statistics cost, sent once per utterance (two 16-bit numbers).
+F0_STATS_BITS = 32
+#: The key its statistics go under while its codes are made and decoded.
+OWN_VOICE = "(own voice)"
+
+
+def utterance_f0_stats(f0) -> dict | None:
+    """Robust log-F0 statistics of one utterance's voiced frames: median and 1.4826 x MAD (notebook 07).
+
+    Robust, so that the tracker's occasional octave errors do not widen the range. ``None`` when
+    fewer than 20 frames are voiced.
+
+    Example
+    -------
+    >>> s = utterance_f0_stats(np.r_[np.full(50, 200.0), np.full(50, 0.0), np.full(50, 220.0)])
+    >>> round(float(np.exp(s["log_mean"]))), 0.03 <= s["log_std"] <= 0.3
+    (210, True)
+    """
+    f0 = np.asarray(f0, np.float64)
+    voiced = np.log(f0[f0 > 0])
+    if len(voiced) < 20:
+        return None
+    centre = float(np.median(voiced))
+    spread = 1.4826 * float(np.median(np.abs(voiced - centre)))
+    return {"log_mean": centre, "log_std": float(np.clip(spread, 0.03, 0.3))}
 
 
 def _positive_int(value, key: str, name: str) -> int:
@@ -182,6 +210,8 @@ class Codes:
     n_units: int = 100
     n_f0_codes: int = 20
     speakers: list = field(default_factory=lambda: ["awb", "kal16", "rms", "slt"])
+    #: an unseen voice's own log-F0 statistics (``log_mean``, ``log_std``), sent once with its codes
+    f0_stats: dict | None = None
 
     @property
     def seconds(self) -> float:
@@ -191,14 +221,15 @@ class Codes:
         """Bits per second of each stream: rate x log2(codebook size); the speaker is sent once."""
         units = UNIT_RATE * math.log2(self.n_units)
         f0 = F0_CODE_RATE * math.log2(self.n_f0_codes)
-        speaker = math.log2(len(self.speakers)) / max(self.seconds, 1e-9)
+        speaker = (math.log2(len(self.speakers)) + (F0_STATS_BITS if self.f0_stats else 0)) / max(self.seconds, 1e-9)
         return {"units": units, "f0": f0, "speaker": speaker, "total": units + f0 + speaker}
 
     def to_json(self) -> str:
         return json.dumps({"units": [int(u) for u in self.units], "f0_codes": [int(c) for c in self.f0_codes],
                            "speaker": self.speaker, "unit_rate_hz": UNIT_RATE, "f0_code_rate_hz": F0_CODE_RATE,
                            "n_units": self.n_units, "n_f0_codes": self.n_f0_codes, "speakers": self.speakers,
-                           "seconds": self.seconds, "bitrate_bps": self.bitrate()}, indent=1)
+                           "seconds": self.seconds, "bitrate_bps": self.bitrate(),
+                           **({"f0_stats": self.f0_stats} if self.f0_stats else {})}, indent=1)
 
     @classmethod
     def from_json(cls, text, name: str = "codes") -> "Codes":
@@ -238,7 +269,15 @@ class Codes:
         if len(units) / UNIT_RATE > MAX_SECONDS:
             raise PipelineError(f"{name}: {len(units) / UNIT_RATE / 60:.0f} minutes of codes; decode at most "
                                 f"{MAX_SECONDS // 60} minutes at a time (split the file)")
-        return cls(units, f0_codes, d["speaker"], n_units, n_f0, speakers)
+        f0_stats = d.get("f0_stats")
+        if f0_stats is not None:
+            ok = isinstance(f0_stats, dict) and all(
+                isinstance(f0_stats.get(k), (int, float)) and not isinstance(f0_stats.get(k), bool)
+                and math.isfinite(f0_stats[k]) for k in ("log_mean", "log_std"))
+            if not ok or not (math.log(40) < f0_stats["log_mean"] < math.log(800)) or not 0 < f0_stats["log_std"] < 1:
+                raise PipelineError(f"{name}: 'f0_stats' must hold a finite log_mean (40-800 Hz) and log_std (0-1)")
+            f0_stats = {"log_mean": float(f0_stats["log_mean"]), "log_std": float(f0_stats["log_std"])}
+        return cls(units, f0_codes, d["speaker"], n_units, n_f0, speakers, f0_stats)
 
     def __eq__(self, other) -> bool:
         return (isinstance(other, Codes) and np.array_equal(self.units, other.units)
@@ -305,21 +344,47 @@ class Resynthesiser:
             raise PipelineError(str(exc)) from None
         if len(wav) < MIN_SAMPLES:
             raise PipelineError(f"{name}: {1000 * len(wav) / SAMPLE_RATE:.0f} ms is shorter than one F0 code (80 ms)")
-        speaker = self.check_speaker(speaker) if speaker else self.classifier.predict(wav)
-        item = utterance_codes(wav, speaker, self.quantiser, self.f0_model, self.f0_stats)
+        if speaker:
+            speaker, own = self.check_speaker(speaker), None
+        else:
+            speaker, own = self.recognise(wav)
+        stats, key = (self.f0_stats, speaker) if own is None else ({**self.f0_stats, OWN_VOICE: own}, OWN_VOICE)
+        item = utterance_codes(wav, key, self.quantiser, self.f0_model, stats)
         return Codes(item["units"], item["f0_codes"], speaker, self.quantiser.n_units, self.f0_model.n_codes,
-                     self.speakers)
+                     self.speakers, own)
+
+    def recognise(self, wav) -> tuple[str, dict | None]:
+        """``(speaker, own_f0_stats)``: a training speaker, or for an unseen voice the training speaker
+        nearest in pitch (whose timbre the decoder will use) and the voice's own F0 statistics.
+
+        A voice is unseen when its median log-F0 lies more than :data:`UNSEEN_Z` standard deviations
+        from the recognised speaker's mean: the d-vector classifier always names one of its four
+        voices, so pitch is the check that keeps an unseen voice's range.
+        """
+        from resynth_lib.pitch.yin import track_f0
+        speaker = self.classifier.predict(wav)
+        own = utterance_f0_stats(track_f0(wav))
+        ref = self.f0_stats[speaker]
+        if own is None or abs(own["log_mean"] - ref["log_mean"]) <= UNSEEN_Z * ref["log_std"]:
+            return speaker, None
+        nearest = min(self.speakers, key=lambda s: abs(self.f0_stats[s]["log_mean"] - own["log_mean"]))
+        return nearest, own
+
+    def _stats(self, codes: Codes, speaker: str | None) -> tuple[dict, str]:
+        """The F0 statistics to decode with: the target's, else the codes' own voice, else their speaker's."""
+        if speaker is None and codes.f0_stats:
+            return {**self.f0_stats, OWN_VOICE: codes.f0_stats}, OWN_VOICE
+        return self.f0_stats, self.check_speaker(speaker or codes.speaker)
 
     def decoded_f0(self, codes: Codes, speaker: str | None = None, f0_shift: float = 0.0,
                    f0_flat: bool = False) -> np.ndarray:
         """The F0 contour the codes decode to in ``speaker``'s range (5 ms frames), shifted or flattened."""
         from resynth_lib.decoder.codes import decoded_f0
-        speaker = self.check_speaker(speaker or codes.speaker)
+        stats, key = self._stats(codes, speaker)
         T = len(codes.units)
         if f0_flat:
-            return np.full(4 * T, math.exp(self.f0_stats[speaker]["log_mean"]), np.float32)
-        return (decoded_f0(self.f0_model, codes.f0_codes, self.f0_stats, speaker, T)
-                * 2.0 ** (f0_shift / 12)).astype(np.float32)
+            return np.full(4 * T, math.exp(stats[key]["log_mean"]), np.float32)
+        return (decoded_f0(self.f0_model, codes.f0_codes, stats, key, T) * 2.0 ** (f0_shift / 12)).astype(np.float32)
 
     def decode(self, codes: Codes, speaker: str | None = None, f0_shift: float = 0.0,
                f0_flat: bool = False) -> np.ndarray:
@@ -330,11 +395,12 @@ class Resynthesiser:
         """
         from resynth_lib.pitch.f0_vqvae import quantise_contour
         self.check_codes(codes)
-        speaker = self.check_speaker(speaker or codes.speaker)
+        stats, key = self._stats(codes, speaker)
+        speaker = self.check_speaker(speaker or codes.speaker)         # whose timbre the decoder uses
         f0_codes = codes.f0_codes
-        f0_hz = self.decoded_f0(codes, speaker, f0_shift, f0_flat)
+        f0_hz = self.decoded_f0(codes, speaker if key != OWN_VOICE else None, f0_shift, f0_flat)
         if f0_shift or f0_flat:
-            f0_codes = quantise_contour(self.f0_model, f0_hz, self.f0_stats, speaker)[:len(codes.f0_codes)]
+            f0_codes = quantise_contour(self.f0_model, f0_hz, stats, key)[:len(codes.f0_codes)]
         item = {"units": codes.units, "f0_codes": f0_codes, "speaker": self.speakers.index(speaker), "f0_hz": f0_hz}
         return self.decoder(item)
 
