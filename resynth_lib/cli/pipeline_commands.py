@@ -114,7 +114,17 @@ def _resynthesiser(decoder: str | None = None):
 
 
 def _load(path: str):
+    import soundfile as sf
+
     from resynth_lib.core.audio import AudioError, load_audio
+    from resynth_lib.pipeline.resynthesiser import MAX_SECONDS
+    try:
+        seconds = sf.info(str(path)).duration
+    except Exception:                                   # unreadable: load_audio says why
+        seconds = 0
+    if seconds > MAX_SECONDS:
+        raise _Exit(EXIT_INPUT, f"{path}: {seconds / 60:.0f} minutes of audio; encode at most "
+                    f"{MAX_SECONDS // 60} minutes at a time (split the file)")
     try:
         return load_audio(path)
     except AudioError as exc:

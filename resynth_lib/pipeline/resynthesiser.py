@@ -342,6 +342,9 @@ class Resynthesiser:
             wav = validate_waveform(wav, name=name)
         except AudioError as exc:
             raise PipelineError(str(exc)) from None
+        if len(wav) > MAX_SECONDS * SAMPLE_RATE:
+            raise PipelineError(f"{name}: {len(wav) / SAMPLE_RATE / 60:.0f} minutes of audio; encode at most "
+                                f"{MAX_SECONDS // 60} minutes at a time (split the file)")
         if len(wav) < MIN_SAMPLES:
             raise PipelineError(f"{name}: {1000 * len(wav) / SAMPLE_RATE:.0f} ms is shorter than one F0 code (80 ms)")
         if speaker:

@@ -33,6 +33,7 @@ CASES = [
     ("encode nan.wav -o c.json", 1, "NaN"),
     ("encode truncated.wav -o c.json", 1, "truncated"),
     ("encode good.wav -o c.json --speaker nobody", 1, "known speakers"),
+    ("encode long.wav -o c.json", 1, "minutes of audio"),
     # ---- encode: the output and the command line
     ("encode good.wav -o c.wav", 2, "must end in .json"),
     ("encode good.wav -o exists.json", 4, "pass --force"),
@@ -66,6 +67,7 @@ CASES = [
     ("decode speaker_unknown.json -o o.wav", 1, "known speakers"),
     ("decode n_units_text.json -o o.wav", 1, "positive integer"),
     ("decode too_long.json -o o.wav", 1, "minutes"),
+    ("decode bad_f0_stats.json -o o.wav", 1, "f0_stats"),
     # ---- decode: options and the output
     ("decode good.json -o o.wav --f0-shift nan", 2, "finite shift"),
     ("decode good.json -o o.wav --f0-shift inf", 2, "finite shift"),
@@ -97,6 +99,9 @@ def scratch(tmp_path_factory):
     sf.write(d / "good.wav", wav, 16000, subtype="PCM_16")
     raw = (d / "good.wav").read_bytes()
     (d / "truncated.wav").write_bytes(raw[:len(raw) // 2])
+    with sf.SoundFile(str(d / "long.wav"), "w", 8000, 1, subtype="PCM_U8") as f:    # 61 minutes of 8-bit silence
+        for _ in range(61):
+            f.write(np.zeros(8000 * 60, np.float32))
     (d / "zero_bytes.wav").write_bytes(b"")
     (d / "text.wav").write_text("not audio")
     sf.write(d / "empty.wav", np.zeros(0, np.float32), 16000)
@@ -118,6 +123,7 @@ def scratch(tmp_path_factory):
         "too_many_f0": codes(f0_codes=[1] * 100), "too_few_f0": codes(f0_codes=[1]),
         "rate100": codes(unit_rate_hz=100), "rate25": codes(f0_code_rate_hz=25), "speaker_int": codes(speaker=3),
         "speaker_unknown": codes(speaker="nobody"), "n_units_text": codes(n_units="abc"),
+        "bad_f0_stats": codes(f0_stats={"log_mean": "high", "log_std": 0.1}),
         "too_long": codes(units=[1] * (50 * MAX_SECONDS + 4), f0_codes=[1] * (-(-(50 * MAX_SECONDS + 4) // 4))),
     }
     for name, text in files.items():
