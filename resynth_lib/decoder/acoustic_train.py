@@ -237,8 +237,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.frames % UNITS_PER_F0_CODE:
         parser.error(f"--frames must be a multiple of {UNITS_PER_F0_CODE}")
-    out = Path(args.out)
-    parser.output(args, out)
+    out = parser.output(args)
     train, valid = cached_acoustic_data("train"), cached_acoustic_data("valid")
     model, history = train_acoustic(train, valid, args.steps, args.batch_size, args.frames, args.lr, args.seed,
                                     model_kw={"channels": args.channels, "hidden": args.hidden},

@@ -336,8 +336,7 @@ def main(argv=None) -> int:
                         help="start from this stage and train on the shipped acoustic model's PREDICTED log-mel "
                              "(so the stage learns the acoustic model's smoothing)")
     args = parser.parse_args(argv)
-    out = Path(args.out)
-    parser.output(args, out)
+    out = parser.output(args)
     data = cached_acoustic_data("train")
     init, mel_key, trained_on = None, "mel", "ground-truth log-mel of the train split"
     if args.finetune_from:

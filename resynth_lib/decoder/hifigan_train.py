@@ -295,8 +295,7 @@ def main(argv=None) -> int:
     if args.export_resume:
         return _export_resume(args, argv)
     rank, world = _distributed()
-    out = Path(args.out)
-    parser.output(args, out)
+    out = parser.output(args)
     corpus = load_corpus()
     from resynth_lib.content.units import load_quantiser
     quantiser = load_quantiser(source=args.units)

@@ -392,8 +392,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-augment", action="store_true",
                         help="gain changes only (no tilt, noise or masking): a judge that over-reads any channel change")
     args = parser.parse_args(argv)
-    out = Path(args.out)
-    parser.output(args, out)
+    out = parser.output(args)
     corpus = load_corpus()
     phones = [p for p in corpus.phone_inventory if p != SILENCE]
     model, history = train_phone_recogniser(corpus.utterances(split="train"), phones, args.epochs,

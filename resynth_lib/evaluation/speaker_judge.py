@@ -20,7 +20,6 @@ either. So the evaluation trains its own, on ground-truth audio only:
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -220,8 +219,7 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--out", default=str(CHECKPOINT_DIR / "speaker_judge.pt"))
     args = parser.parse_args(argv)
-    out = Path(args.out)
-    parser.output(args, out)
+    out = parser.output(args)
     corpus = load_corpus()
     model, history = train_speaker_judge(corpus.utterances(split="train"), corpus.speakers, args.steps, seed=args.seed)
     test = corpus.utterances(split="test")

@@ -20,7 +20,6 @@ torch.Size([2, 30, 3])
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -174,8 +173,7 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--out", default=str(CHECKPOINT_DIR / "unit_phone_recogniser.pt"))
     args = parser.parse_args(argv)
-    out = Path(args.out)
-    parser.output(args, out)
+    out = parser.output(args)
     corpus = load_corpus()
     quantiser = load_quantiser(source="ssl")
     phones = [p for p in corpus.phone_inventory if p != SILENCE]
