@@ -162,6 +162,7 @@ def load_speaker_judge(path=None) -> SpeakerJudge:
     -------
     >>> import tempfile
     >>> from resynth_lib.core.checkpoints import save_checkpoint
+    >>> from pathlib import Path
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = save_checkpoint(SpeakerJudge(["awb", "slt"], channels=8, dim=4), Path(tmp) / "judge.pt", {})
     ...     judge = load_speaker_judge(path)
