@@ -18,17 +18,13 @@ checks that every tensor is unchanged. Used from notebook 01 on; shown in notebo
 
 Example
 -------
->>> import tempfile, torch
->>> class Tiny(torch.nn.Module):
-...     def __init__(self, width=3):
-...         super().__init__()
-...         self.config = {"width": width}
-...         self.lin = torch.nn.Linear(width, 1)
->>> path = save_checkpoint(Tiny(5), Path(tempfile.mkdtemp()) / "tiny.pt", {"steps": 0})
->>> load_checkpoint(Tiny, path, "train one").lin.in_features
-5
+>>> import tempfile
+>>> from resynth_lib.concepts.beta_vae import BetaVAE     # any course model with a .config
+>>> path = save_checkpoint(BetaVAE(input_dim=8, latent_dim=2), Path(tempfile.mkdtemp()) / "vae.pt", {"steps": 0})
+>>> load_checkpoint(BetaVAE, path, "train one").config
+{'input_dim': 8, 'latent_dim': 2, 'hidden_dim': 128}
 >>> read_checkpoint(path)["model"], path.with_suffix(".json").exists()
-('Tiny', True)
+('BetaVAE', True)
 """
 from __future__ import annotations
 
@@ -54,16 +50,12 @@ def save_checkpoint(model, path, record: dict, force: bool = False, extra: dict 
 
     Example
     -------
-    >>> import tempfile, torch
-    >>> class Tiny(torch.nn.Module):
-    ...     def __init__(self, width=3):
-    ...         super().__init__()
-    ...         self.config = {"width": width}
-    ...         self.lin = torch.nn.Linear(width, 1)
-    >>> path = save_checkpoint(Tiny(), Path(tempfile.mkdtemp()) / "t.pt", {"steps": 1}, extra={"note": "hi"})
+    >>> import tempfile
+    >>> from resynth_lib.concepts.beta_vae import BetaVAE     # any course model with a .config
+    >>> path = save_checkpoint(BetaVAE(input_dim=8), Path(tempfile.mkdtemp()) / "t.pt", {"steps": 1}, extra={"note": "hi"})
     >>> json.loads(path.with_suffix(".json").read_text())
     {'steps': 1}
-    >>> save_checkpoint(Tiny(), path, {})          # doctest: +ELLIPSIS
+    >>> save_checkpoint(BetaVAE(input_dim=8), path, {})          # doctest: +ELLIPSIS
     Traceback (most recent call last):
     FileExistsError: ...t.pt exists; pass force=True (--force) to replace it
     """
@@ -109,14 +101,10 @@ def load_checkpoint(classes, path, how_to_make: str = ""):
 
     Example
     -------
-    >>> import tempfile, torch
-    >>> class Tiny(torch.nn.Module):
-    ...     def __init__(self, width=3):
-    ...         super().__init__()
-    ...         self.config = {"width": width}
-    ...         self.lin = torch.nn.Linear(width, 1)
-    >>> path = save_checkpoint(Tiny(4), Path(tempfile.mkdtemp()) / "t.pt", {}, extra={"speakers": ["a"]})
-    >>> model = load_checkpoint(Tiny, path)
+    >>> import tempfile
+    >>> from resynth_lib.concepts.beta_vae import BetaVAE     # any course model with a .config
+    >>> path = save_checkpoint(BetaVAE(input_dim=8), Path(tempfile.mkdtemp()) / "t.pt", {}, extra={"speakers": ["a"]})
+    >>> model = load_checkpoint(BetaVAE, path)
     >>> model.training, model.checkpoint_extra
     (False, {'speakers': ['a']})
     """
