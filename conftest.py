@@ -9,3 +9,6 @@ os.environ["RESYNTH_FAST"] = "1"
 os.environ["RESYNTH_STRICT_CHECKS"] = "1"
 os.environ["MPLBACKEND"] = "Agg"
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+# A student's workspace (`resynth course start`) is theirs: the test suite never collects it.
+collect_ignore = ["workspace"]

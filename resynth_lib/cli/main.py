@@ -3,7 +3,7 @@
     resynth corpus build [--out data/corpus] [--sentences N] [--force]   (needs flite)
     resynth corpus verify                                                (checksums)
     resynth corpus stats                                                 (minutes, phones)
-    resynth course build | check | strip                                 (notebooks)
+    resynth course start [DIR] | build | check | strip                   (notebooks)
     resynth train beta-vae --beta 4 --out data/checkpoints/beta_vae_beta4.pt [--force]   (notebook 01)
     resynth train f0vq [--steps N] [--seed S] [--out data/checkpoints/f0_vqvae.pt] [--resume] [--force]   (notebook 04)
     resynth train ssl [--kind hubert|cpc] [--steps N] [--seed S] [--device cpu] [--resume] [--force]   (notebook 02)
@@ -45,7 +45,10 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("corpus", "build"), "generate the corpus with flite", "resynth_lib.data.corpus_build:main"),
     (("corpus", "verify"), "check every file against the manifest's SHA-256", "resynth_lib.data.corpus:verify_main"),
     (("corpus", "stats"), "print minutes per speaker, splits, phone inventory", "resynth_lib.data.corpus:stats_main"),
-    (("course", "build"), "build student notebooks from solutions/", "resynth_lib.course.build:main build"),
+    (("course", "start"), "copy the student notebooks into your own workspace/ (or update it after git pull)",
+     "resynth_lib.course.workspace:main"),
+    (("course", "build"), "build student notebooks from solutions/ (--force to overwrite hand edits)",
+     "resynth_lib.course.build:main build"),
     (("course", "check"), "check that notebooks/ matches solutions/ and holds no outputs",
      "resynth_lib.course.build:main check"),
     (("course", "strip"), "strip outputs from solutions/", "resynth_lib.course.build:main strip"),

@@ -140,9 +140,11 @@ def plot_waveform(wav: np.ndarray, sample_rate: int = SAMPLE_RATE, ax=None, titl
     ax.set_ylabel("amplitude")
     if phones:
         top = float(np.max(np.abs(wav))) if len(wav) else 1.0
+        top = top if top > 0 else 1.0
+        ax.set_ylim(-1.1 * top, 1.35 * top)          # a band inside the axes for the labels, clear of the title
         for seg in phones:
             ax.axvline(seg.start, color="0.6", lw=0.5)
-            ax.text((seg.start + seg.end) / 2, top * 1.05, seg.phone, ha="center", fontsize=7)
+            ax.text((seg.start + seg.end) / 2, 1.2 * top, seg.phone, ha="center", va="center", fontsize=7)
     if title:
         ax.set_title(title)
     return ax

@@ -43,6 +43,9 @@ from resynth_lib.core.config import REPO_ROOT, CourseConfig, set_seed
 BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "### HINT:"
 SOLUTIONS_DIR = REPO_ROOT / "solutions"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+#: In notebooks/: the SHA-256 of every notebook as the build last wrote it. A file whose text
+#: matches neither this nor the new build was edited by hand, and the build keeps it.
+MANIFEST_NAME = ".build-manifest.json"
 ROLE_SOLUTION = 'role="solution"'
 ROLE_STUDENT = 'role="student"'
 
@@ -231,11 +234,87 @@ def expected_notebooks(solutions_dir: Path = SOLUTIONS_DIR) -> dict[str, str]:
     return {path.name: notebook_text(student_notebook(_read(path))) for path in sources}
 
 
-def build(solutions_dir: Path = SOLUTIONS_DIR, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
+def text_hash(text: str) -> str:
+    """SHA-256 (hex) of a notebook's text, as stored in the build manifest (notebook 00).
+
+    Example
+    -------
+    >>> text_hash("x")[:12]
+    '2d711642b726'
+    """
+    import hashlib
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_manifest(notebooks_dir: Path = NOTEBOOKS_DIR) -> dict[str, str]:
+    """File name -> SHA-256 of the text the build last wrote there (empty if never built; notebook 00).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> read_manifest(Path(tempfile.mkdtemp()))
+    {}
+    """
+    path = notebooks_dir / MANIFEST_NAME
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+class BuildRefused(RuntimeError):
+    """The build would overwrite or delete notebooks edited by hand (``paths``); rerun with ``force``.
+
+    Example
+    -------
+    >>> err = BuildRefused([Path("notebooks/00_demo.ipynb")])
+    >>> str(err).startswith("not overwriting 1 notebook edited by hand")
+    True
+    """
+
+    def __init__(self, paths: list[Path]):
+        self.paths = paths
+        names = ", ".join(p.name for p in paths)
+        super().__init__(f"not overwriting {len(paths)} notebook{'s' if len(paths) != 1 else ''} edited by hand "
+                         f"since the last build: {names}. Copy your work somewhere safe first (`resynth course "
+                         f"start` keeps a workspace of your own), then rebuild with --force to discard the edits")
+
+
+def hand_edited(notebooks_dir: Path = NOTEBOOKS_DIR, expected: dict[str, str] | None = None) -> list[Path]:
+    """Notebooks in notebooks/ whose text is neither what the build last wrote nor its next build.
+
+    Those are the files a build would destroy: someone opened them in JupyterLab and
+    worked in them. Taught in notebook 00 (``00_audio_and_data``).
+
+    Example
+    -------
+    >>> import nbformat, shutil, tempfile
+    >>> from nbformat.v4 import new_code_cell, new_notebook
+    >>> tmp = Path(tempfile.mkdtemp()); (tmp / "solutions").mkdir()
+    >>> nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]), str(tmp / "solutions" / "00_demo.ipynb"))
+    >>> _ = build(tmp / "solutions", tmp / "notebooks")
+    >>> hand_edited(tmp / "notebooks", expected_notebooks(tmp / "solutions"))
+    []
+    >>> _ = (tmp / "notebooks" / "00_demo.ipynb").write_text("my answers")
+    >>> [p.name for p in hand_edited(tmp / "notebooks", expected_notebooks(tmp / "solutions"))]
+    ['00_demo.ipynb']
+    >>> shutil.rmtree(tmp)
+    """
+    manifest = read_manifest(notebooks_dir)
+    expected = expected if expected is not None else expected_notebooks()
+    edited = []
+    for path in sorted(notebooks_dir.glob("*.ipynb")):
+        text = path.read_text(encoding="utf-8")
+        if text != expected.get(path.name) and text_hash(text) != manifest.get(path.name):
+            edited.append(path)
+    return edited
+
+
+def build(solutions_dir: Path = SOLUTIONS_DIR, notebooks_dir: Path = NOTEBOOKS_DIR, force: bool = False) -> list[Path]:
     """Write notebooks/ from solutions/ (removing student notebooks with no solution).
 
-    Returns the paths written. ``python -m resynth_lib.course build`` calls it on the
-    repository's folders. Taught in notebook 00 (``00_audio_and_data``).
+    Returns the paths written. A notebook edited by hand since the last build (see
+    :func:`hand_edited`) is never overwritten or deleted: the build raises
+    :class:`BuildRefused` naming them, before writing anything, unless ``force``.
+    ``python -m resynth_lib.course build [--force]`` calls it on the repository's folders.
+    Taught in notebook 00 (``00_audio_and_data``).
 
     Example
     -------
@@ -247,19 +326,32 @@ def build(solutions_dir: Path = SOLUTIONS_DIR, notebooks_dir: Path = NOTEBOOKS_D
     >>> [p.name for p in build(tmp / "solutions", tmp / "notebooks")]
     ['00_demo.ipynb']
     >>> sorted(p.name for p in (tmp / "notebooks").iterdir())
+    ['.build-manifest.json', '00_demo.ipynb']
+    >>> _ = (tmp / "notebooks" / "00_demo.ipynb").write_text("my answers")
+    >>> build(tmp / "solutions", tmp / "notebooks")                  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    resynth_lib.course.build.BuildRefused: not overwriting 1 notebook edited by hand since the last build: 00_demo.ipynb...
+    >>> [p.name for p in build(tmp / "solutions", tmp / "notebooks", force=True)]
     ['00_demo.ipynb']
     >>> shutil.rmtree(tmp)
     """
     notebooks_dir.mkdir(parents=True, exist_ok=True)
     expected = expected_notebooks(solutions_dir)
+    edited = hand_edited(notebooks_dir, expected)
+    if edited and not force:
+        raise BuildRefused(edited)
     written = []
     for name, text in expected.items():
         target = notebooks_dir / name
-        target.write_text(text, encoding="utf-8")
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
         written.append(target)
     for stale in notebooks_dir.glob("*.ipynb"):
         if stale.name not in expected:
             stale.unlink()
+    manifest = {name: text_hash(text) for name, text in expected.items()}
+    (notebooks_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return written
 
 
@@ -301,6 +393,7 @@ def check(solutions_dir: Path = SOLUTIONS_DIR, notebooks_dir: Path = NOTEBOOKS_D
     >>> nbformat.write(solution, str(tmp / "solutions" / "00_demo.ipynb"))
     >>> check(tmp / "solutions", tmp / "notebooks")
     ['notebooks/00_demo.ipynb is missing: run `python -m resynth_lib.course build`']
+    >>> (tmp / "notebooks").mkdir()
     >>> _ = build(tmp / "solutions", tmp / "notebooks")
     >>> check(tmp / "solutions", tmp / "notebooks")
     []
@@ -308,15 +401,27 @@ def check(solutions_dir: Path = SOLUTIONS_DIR, notebooks_dir: Path = NOTEBOOKS_D
     """
     problems = []
     expected = expected_notebooks(solutions_dir)
+    edited = {p.name for p in hand_edited(notebooks_dir, expected)} if notebooks_dir.exists() else set()
     for name, text in expected.items():
         target = notebooks_dir / name
         if not target.exists():
             problems.append(f"notebooks/{name} is missing: run `python -m resynth_lib.course build`")
+        elif name in edited:
+            problems.append(f"notebooks/{name} was edited by hand since the last build (JupyterLab saves into the "
+                            "notebook it has open): keep your work with `resynth course start` (a workspace of "
+                            "your own) and do your exercises there; the build will not overwrite this file")
         elif target.read_text(encoding="utf-8") != text:
             problems.append(f"notebooks/{name} differs from its build: run `python -m resynth_lib.course build`")
-    for extra in sorted(set(p.name for p in notebooks_dir.glob("*.ipynb")) - set(expected)):
+    for extra in sorted(set(p.name for p in notebooks_dir.glob("*.ipynb")) - set(expected) - edited):
         problems.append(f"notebooks/{extra} has no solution in solutions/")
+    own_work = [p for p in sorted(notebooks_dir.glob("*.ipynb")) if p.name in edited]
+    for path in own_work:
+        if path.name not in expected:
+            problems.append(f"notebooks/{path.name} has no solution in solutions/ and was never built: move it to "
+                            "your workspace (`resynth course start` makes one)")
     for path in sorted(solutions_dir.glob("*.ipynb")) + sorted(notebooks_dir.glob("*.ipynb")):
+        if path in own_work:
+            continue                      # reported above; outputs in one's own work are fine
         if has_outputs(path):
             problems.append(f"{path.parent.name}/{path.name} has outputs or execution counts: "
                             "run `python -m resynth_lib.course strip`")
@@ -359,7 +464,8 @@ def strip(solutions_dir: Path = SOLUTIONS_DIR) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     """``python -m resynth_lib.course build | check | strip`` on the repository's solutions/ and notebooks/.
 
-    ``build`` strips solutions/ and writes notebooks/ (exit code 0); ``strip`` only strips;
+    ``build`` writes notebooks/ and strips solutions/ (exit code 0; 1 without touching anything
+    if a notebooks/ file was edited by hand and ``--force`` is not given); ``strip`` only strips;
     ``check`` prints each problem of :func:`check` and returns 1 if there is any. Taught in
     notebook 00 (``00_audio_and_data``).
 
@@ -376,19 +482,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m resynth_lib.course",
                                      description="Build student notebooks from solutions/.")
     parser.add_argument("command", choices=["build", "check", "strip"])
+    parser.add_argument("--force", action="store_true",
+                        help="build: overwrite notebooks/ files edited by hand (their edits are lost)")
     args = parser.parse_args(argv)
     if args.command == "build":
-        stripped = strip()
-        for path in build():
+        try:
+            written = build(SOLUTIONS_DIR, NOTEBOOKS_DIR, force=args.force)
+        except BuildRefused as refused:
+            print(f"course build: {refused}", file=sys.stderr)
+            return 1
+        stripped = strip(SOLUTIONS_DIR)
+        for path in written:
             print(f"wrote {path.relative_to(REPO_ROOT)}")
         for path in stripped:
             print(f"stripped outputs from {path.relative_to(REPO_ROOT)}")
         return 0
     if args.command == "strip":
-        for path in strip():
+        for path in strip(SOLUTIONS_DIR):
             print(f"stripped outputs from {path.relative_to(REPO_ROOT)}")
         return 0
-    problems = check()
+    problems = check(SOLUTIONS_DIR, NOTEBOOKS_DIR)
     for problem in problems:
         print(problem)
     print("notebooks are in sync with solutions" if not problems else f"{len(problems)} problem(s)")

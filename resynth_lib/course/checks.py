@@ -177,10 +177,25 @@ def _describe(args: tuple, kwargs: dict) -> str:
     def short(v):
         v = _to_numpy(v)
         if isinstance(v, np.ndarray):
-            return f"array{v.shape}"
+            return f"an array of shape {v.shape}"
         return repr(v)
     parts = [short(a) for a in args] + [f"{k}={short(v)}" for k, v in kwargs.items()]
     return "(" + ", ".join(parts) + ")"
+
+
+def _side_by_side(got, expected, max_entries: int = 16) -> str:
+    """Both outputs in full when they are small enough to read (empty string otherwise)."""
+    try:
+        got_arr, exp_arr = np.asarray(_to_numpy(got)), np.asarray(_to_numpy(expected))
+    except (TypeError, ValueError):
+        return ""
+    if got_arr.dtype.kind not in "biuf" or exp_arr.dtype.kind not in "biuf":
+        return ""
+    if got_arr.size > max_entries or exp_arr.size > max_entries:
+        return ""
+    def fmt(a):
+        return np.array2string(a, precision=4, separator=", ").replace("\n", "")
+    return f" You returned {fmt(got_arr)}; the reference returns {fmt(exp_arr)}."
 
 
 def _load_exercises(name: str) -> None:
@@ -233,11 +248,12 @@ def run_check(name: str, student_fn: Callable) -> CheckResult:
         except Exception as exc:  # the student's code crashed: report it as a failure
             return CheckResult(name, FAIL, f"input {i} {_describe(args, kwargs)} raised "
                                f"{type(exc).__name__}: {exc}. Hint: {ex.hint}", ex.reference)
-        problem = compare(got, ex.reference(*args, **kwargs), ex.rtol, ex.atol)
+        expected = ex.reference(*args, **kwargs)
+        problem = compare(got, expected, ex.rtol, ex.atol)
         if problem:
-            return CheckResult(name, FAIL, f"input {i} {_describe(args, kwargs)}: {problem}. "
-                               f"Hint: {ex.hint} (the notebook goes on with the library's reference)",
-                               ex.reference)
+            return CheckResult(name, FAIL, f"input {i} {_describe(args, kwargs)}: {problem}.{_side_by_side(got, expected)}"
+                               f" Hint: {ex.hint} (the notebook goes on with the library's reference, so what the "
+                               f"cells below print is the reference's output, not yours)", ex.reference)
     plural = "s" if len(cases) != 1 else ""
     return CheckResult(name, PASS, f"matches the reference on {len(cases)} fixed input{plural}", student_fn)
 

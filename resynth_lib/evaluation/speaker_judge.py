@@ -20,7 +20,6 @@ either. So the evaluation trains its own, on ground-truth audio only:
 """
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 import torch.nn.functional as F

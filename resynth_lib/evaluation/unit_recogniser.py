@@ -20,7 +20,6 @@ torch.Size([2, 30, 3])
 """
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 from torch import nn

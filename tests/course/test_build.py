@@ -140,3 +140,62 @@ def test_build_removes_outputs(tmp_path):
     assert 'role="student"' in built.cells[0].source and "y = 2 * x" not in built.cells[0].source
     # the committed solution still has outputs: check() reports it
     assert any("has outputs" in p for p in course.check(tmp_path / "sol", tmp_path / "nb"))
+
+
+def test_the_committed_manifest_records_the_committed_notebooks():
+    manifest = course.read_manifest()
+    expected = course.expected_notebooks()
+    assert manifest == {name: course.text_hash(text) for name, text in expected.items()}
+
+
+def _one_notebook_course(tmp_path, source="x = 1"):
+    import nbformat
+    (tmp_path / "solutions").mkdir(exist_ok=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]),
+                   str(tmp_path / "solutions" / "00_demo.ipynb"))
+    return tmp_path / "solutions", tmp_path / "notebooks"
+
+
+def test_build_never_destroys_hand_edits_without_force(tmp_path):
+    solutions, notebooks = _one_notebook_course(tmp_path)
+    course.build(solutions, notebooks)
+    # an instructor edits the solution: the untouched student file is rebuilt without --force
+    _one_notebook_course(tmp_path, "x = 2")
+    course.build(solutions, notebooks)
+    assert "x = 2" in (notebooks / "00_demo.ipynb").read_text()
+    # a student works in notebooks/ (JupyterLab autosave), then the solution changes again
+    (notebooks / "00_demo.ipynb").write_text("my answers")
+    (notebooks / "99_mine.ipynb").write_text("a notebook of my own")
+    _one_notebook_course(tmp_path, "x = 3")
+    with pytest.raises(course.BuildRefused) as refused:
+        course.build(solutions, notebooks)
+    assert {p.name for p in refused.value.paths} == {"00_demo.ipynb", "99_mine.ipynb"}
+    assert (notebooks / "00_demo.ipynb").read_text() == "my answers"      # nothing written
+    assert (notebooks / "99_mine.ipynb").exists()
+    problems = course.check(solutions, notebooks)
+    assert any("edited by hand" in p and "course start" in p for p in problems)
+    assert not any("edited by hand" in p and "course build" in p for p in problems)
+    course.build(solutions, notebooks, force=True)
+    assert "x = 3" in (notebooks / "00_demo.ipynb").read_text() and not (notebooks / "99_mine.ipynb").exists()
+
+
+def test_build_command_refuses_with_one_line(tmp_path, monkeypatch, capsys):
+    solutions, notebooks = _one_notebook_course(tmp_path)
+    course.build(solutions, notebooks)
+    (notebooks / "00_demo.ipynb").write_text("my answers")
+    monkeypatch.setattr(course, "SOLUTIONS_DIR", solutions)
+    monkeypatch.setattr(course, "NOTEBOOKS_DIR", notebooks)
+    assert course.main(["build"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "00_demo.ipynb" in err and "--force" in err
+    assert (notebooks / "00_demo.ipynb").read_text() == "my answers"
+
+
+def test_checker_fail_message_shows_the_students_output():
+    register(Exercise("test.small", reference=lambda x: 2 * x, cases=lambda: [((np.arange(3.0),), {})],
+                      hint="double it"))
+    result = run_check("test.small", lambda x: x + 1)
+    assert result.status == FAIL
+    assert "an array of shape (3,)" in result.message
+    assert "You returned [1., 2., 3.]; the reference returns [0., 2., 4.]" in result.message
+    checks.REGISTRY.pop("test.small")
