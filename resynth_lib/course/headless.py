@@ -101,6 +101,7 @@ def run_headless(path: str | Path, repeats: int = 0, timeout: int = 600, fast: b
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type == "code" and is_interactive(cell.source) and repeats:
                     run.repeat_seconds[index] = [_execute(client, cell, index, run.errors) for _ in range(repeats)]
+            client.set_widgets_metadata()         # widget state in the notebook, as nbconvert saves it
     finally:
         if fast:
             if saved is None:
