@@ -6,7 +6,8 @@ Debian's chromedriver (nothing is downloaded), runs every cell and checks what a
 sees: no error outputs, widgets rendered as controls, audio players, and in notebook 00's
 corpus explorer a figure with visible pixels inside the widget after every pick. Skips,
 saying why, where Chromium, chromedriver or Selenium is missing (``.ci/run`` installs them).
-Set RESYNTH_SCREENSHOTS=DIR to keep screenshots.
+Set RESYNTH_SCREENSHOTS=DIR to keep screenshots and RESYNTH_BROWSER_PICKS=N for more explorer picks
+than the default 5.
 """
 import os
 import secrets
@@ -38,6 +39,7 @@ pytestmark = pytest.mark.skipif(
            "(pip install -e '.[browser]'); .ci/run installs them")
 
 RUN_ALL_TIMEOUT = 240     # seconds for one notebook's cells in fast mode
+PICKS = int(os.environ.get("RESYNTH_BROWSER_PICKS", "5"))     # explorer selections to check
 
 
 def _free_port() -> int:
@@ -170,8 +172,8 @@ def test_notebook_00_runs_and_its_explorer_always_draws(lab):
     assert _wait(lambda: browser.execute_script(VISIBLE_PIXELS, explorer) > 1000, 30,
                  "the explorer's first figure (the default selection, drawn without a pick)")
     menu = Select(explorer.find_element("css selector", "select"))
-    picks = [option.get_attribute("value") for option in menu.options][1:6]
-    assert len(picks) == 5
+    picks = [option.get_attribute("value") for option in menu.options][1:1 + PICKS]
+    assert len(picks) == PICKS
     output_text = "const o = arguments[0].querySelector('.jp-OutputArea'); return o ? o.innerText : ''"
     image_src = ("const i = arguments[0].querySelectorAll('.jp-OutputArea img'); "
                  "return i.length ? i[i.length - 1].src.slice(-200) : ''")
