@@ -335,12 +335,12 @@ def load_content_model(choice_path=None):
     return model, choice["layer"], choice
 
 
-def content_features(model: nn.Module, layer: int, wav) -> np.ndarray:
+def content_features(model: nn.Module, layer: int, wav, moments=None) -> np.ndarray:
     """``(len(wav) // 320, dim)`` features of one layer for a 16 kHz waveform.
 
     :func:`~resynth_lib.data.frames.ssl_input` then :func:`layer_features`, keeping one
     layer: the features notebook 03 quantises into units (with the layer chosen in
-    notebook 02).
+    notebook 02). ``moments`` as in :func:`~resynth_lib.data.frames.ssl_input`.
 
     Example
     -------
@@ -348,4 +348,4 @@ def content_features(model: nn.Module, layer: int, wav) -> np.ndarray:
     >>> content_features(model, 2, np.random.default_rng(0).normal(size=16000)).shape
     (50, 8)
     """
-    return layer_features(model, ssl_input(wav))[layer]
+    return layer_features(model, ssl_input(wav, moments))[layer]

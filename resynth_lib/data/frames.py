@@ -61,8 +61,38 @@ def _fit_length(x: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([x, np.repeat(x[-1:], n - len(x), axis=0)])
 
 
-def ssl_input(wav) -> np.ndarray:
+def ssl_input_moments(wav) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of :func:`ssl_input`'s log-mel over a whole waveform, computed in pieces.
+
+    What per-utterance CMVN divides by, for a file too long to hold its log-mel at once:
+    ``ssl_input(piece, moments)`` then normalises every piece the same way. Used by
+    ``resynth encode`` on long files; taught in notebook 02 (CMVN) and 07 (long files).
+
+    Example
+    -------
+    >>> x = np.random.default_rng(0).normal(size=16000 * 5)
+    >>> mean, std = ssl_input_moments(x)
+    >>> np.allclose(ssl_input(x, (mean, std)), ssl_input(x), atol=1e-3)
+    True
+    """
+    from resynth_lib.core.chunking import framewise_in_chunks
+    n = num_frames(wav)
+    if n < 1:
+        raise ValueError(f"waveform of {len(wav)} samples is shorter than one 20 ms frame")
+    total, squares, count = 0.0, 0.0, 0
+    for block in _blocks(framewise_in_chunks(wav, _ssl_log_mel, HOP // 2, context_seconds=0.1), 2 * n):
+        block = block.astype(np.float64)
+        total, squares, count = total + block.sum(0), squares + np.square(block).sum(0), count + len(block)
+    mean = total / count
+    std = np.sqrt(np.maximum(squares / count - mean ** 2, 0.0))
+    return mean.astype(np.float32), std.astype(np.float32)
+
+
+def ssl_input(wav, moments: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The self-supervised models' input: ``(2 * num_frames, 80)`` log-mel at 100 Hz, per-utterance CMVN.
+
+    ``moments`` (mean, std) replace the utterance's own statistics: a long file cut into
+    pieces is normalised with the whole file's (:func:`ssl_input_moments`).
 
     25 ms windows every 10 ms; the convolutional front end halves the rate to 50 Hz.
     Normalising each utterance removes the overall spectral tilt and level -- a large
@@ -77,8 +107,22 @@ def ssl_input(wav) -> np.ndarray:
     n = num_frames(wav)
     if n < 1:
         raise ValueError(f"waveform of {len(wav)} samples is shorter than one 20 ms frame")
-    feats = log_mel(wav, n_fft=400, win_length=400, hop_length=HOP // 2, n_mels=SSL_MELS).T
-    return cmvn(_fit_length(feats, 2 * n))
+    feats = _fit_length(_ssl_log_mel(wav), 2 * n)
+    if moments is None:
+        return cmvn(feats)
+    mean, std = moments
+    return ((feats - mean) / (std + 1e-5)).astype(np.float32)
+
+
+def _ssl_log_mel(wav) -> np.ndarray:
+    return log_mel(wav, n_fft=400, win_length=400, hop_length=HOP // 2, n_mels=SSL_MELS).T
+
+
+def _blocks(rows: np.ndarray, n: int):
+    """The first ``n`` rows (edge-padded like :func:`_fit_length`) in blocks."""
+    rows = _fit_length(rows, n)
+    for start in range(0, n, 100_000):
+        yield rows[start:start + 100_000]
 
 
 def mfcc_frames(wav, deltas: bool = False, normalise: bool = False) -> np.ndarray:

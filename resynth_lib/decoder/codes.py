@@ -22,7 +22,7 @@ from resynth_lib.core.rates import F0_FRAMES_PER_UNIT, HOP, UNITS_PER_F0_CODE
 from resynth_lib.data.frames import num_frames
 
 
-def utterance_codes(wav, speaker: str, quantiser, f0_model, f0_stats: dict) -> dict:
+def utterance_codes(wav, speaker: str, quantiser, f0_model, f0_stats: dict, *, units=None, f0_track=None) -> dict:
     """Units ``(T,)``, F0 codes ``(ceil(T / 4),)``, decoded F0 ``(4 T,)``, the waveform cut to ``320 T`` samples
     and the tracker's own contour ``f0_track`` (5 ms; 0 = unvoiced: the voicing the acoustic model learns).
 
@@ -32,7 +32,9 @@ def utterance_codes(wav, speaker: str, quantiser, f0_model, f0_stats: dict) -> d
 
     ``quantiser`` is a :class:`resynth_lib.content.units.UnitQuantiser`; ``f0_model`` and
     ``f0_stats`` come from :func:`resynth_lib.pitch.f0_vqvae.load_f0_vqvae` and
-    :func:`resynth_lib.pitch.normalise.load_f0_stats`. Taught in notebook 06.
+    :func:`resynth_lib.pitch.normalise.load_f0_stats`. ``units`` and ``f0_track``, when given,
+    are the quantiser's units and the tracker's contour computed already (the pipeline
+    computes them piece by piece for long files). Taught in notebook 06.
 
     Example
     -------
@@ -50,8 +52,8 @@ def utterance_codes(wav, speaker: str, quantiser, f0_model, f0_stats: dict) -> d
     from resynth_lib.pitch.f0_vqvae import quantise_contour
     from resynth_lib.pitch.yin import track_f0
     T = num_frames(wav)
-    units = quantiser.units(wav)[:T]
-    f0 = track_f0(wav)[:F0_FRAMES_PER_UNIT * T]                                     # 5 ms frames: 4 per 20 ms unit frame
+    units = (quantiser.units(wav) if units is None else np.asarray(units))[:T]
+    f0 = (track_f0(wav) if f0_track is None else np.asarray(f0_track))[:F0_FRAMES_PER_UNIT * T]                                     # 5 ms frames: 4 per 20 ms unit frame
     codes = quantise_contour(f0_model, f0, f0_stats, speaker)
     n_codes = -(-T // UNITS_PER_F0_CODE)
     codes = np.concatenate([codes, np.repeat(codes[-1:], max(0, n_codes - len(codes)))])[:n_codes]

@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from resynth_lib.core.audio import AudioError, validate_waveform
+from resynth_lib.core.chunking import framewise_in_chunks
 from resynth_lib.core.config import CHECKPOINT_DIR
-from resynth_lib.core.rates import F0_CODE_RATE, SAMPLE_RATE, UNIT_RATE, UNITS_PER_F0_CODE
+from resynth_lib.core.rates import F0_CODE_RATE, F0_HOP, HOP, SAMPLE_RATE, UNIT_RATE, UNITS_PER_F0_CODE
 
 HASH_FILE = CHECKPOINT_DIR / "SHA256SUMS"
 #: Files the pipeline reads, relative to ``data/``: content model, quantiser, F0 model and statistics,
@@ -44,6 +45,8 @@ UNSEEN_Z = 1.5
 F0_STATS_BITS = 32
 #: The key its statistics go under while its codes are made and decoded.
 OWN_VOICE = "(own voice)"
+#: Above this length the speaker is recognised from evenly spaced 10 s excerpts adding up to it.
+SPEAKER_SAMPLE_SECONDS = 60.0
 
 
 def utterance_f0_stats(f0) -> dict | None:
@@ -284,6 +287,23 @@ class Codes:
                 and np.array_equal(self.f0_codes, other.f0_codes) and self.speaker == other.speaker)
 
 
+def speaker_excerpt(wav: np.ndarray, seconds: float = SPEAKER_SAMPLE_SECONDS, piece: float = 10.0) -> np.ndarray:
+    """The whole waveform if it is short; else evenly spaced ``piece``-second excerpts adding up to ``seconds``.
+
+    What the speaker classifier hears of a long file (notebook 07, ``07_resynthesis_conversion_codec``).
+
+    Example
+    -------
+    >>> len(speaker_excerpt(np.zeros(16000))), len(speaker_excerpt(np.zeros(16000 * 600))) / 16000
+    (16000, 60.0)
+    """
+    if len(wav) <= seconds * SAMPLE_RATE:
+        return wav
+    n, size = int(seconds // piece), int(piece * SAMPLE_RATE)
+    starts = np.linspace(0, len(wav) - size, n).astype(int)
+    return np.concatenate([wav[s:s + size] for s in starts])
+
+
 class Resynthesiser:
     """The shipped models together: ``encode`` speech, ``decode`` codes, ``convert`` voices.
 
@@ -319,6 +339,7 @@ class Resynthesiser:
         self.decoder_name = decoder or (DEFAULT_DECODER if vocoder_path is None else "hifigan")
         self.decoder = load_decoder(self.decoder_name, vocoder_path)
         self.classifier = SpeakerClassifier.load(CHECKPOINT_DIR / "speaker_centroids.npz")
+        self._content = None                     # (content model, layer), loaded for long files
         self.speakers = list(self.classifier.speakers)
 
     def check_codes(self, codes: Codes) -> Codes:
@@ -347,26 +368,50 @@ class Resynthesiser:
                                 f"{MAX_SECONDS // 60} minutes at a time (split the file)")
         if len(wav) < MIN_SAMPLES:
             raise PipelineError(f"{name}: {1000 * len(wav) / SAMPLE_RATE:.0f} ms is shorter than one F0 code (80 ms)")
+        f0_track = self.f0_track(wav, desc=f"{name}: F0")
         if speaker:
             speaker, own = self.check_speaker(speaker), None
         else:
-            speaker, own = self.recognise(wav)
+            speaker, own = self.recognise(wav, f0_track=f0_track)
         stats, key = (self.f0_stats, speaker) if own is None else ({**self.f0_stats, OWN_VOICE: own}, OWN_VOICE)
-        item = utterance_codes(wav, key, self.quantiser, self.f0_model, stats)
+        units = self.units(wav, desc=f"{name}: units")
+        item = utterance_codes(wav, key, self.quantiser, self.f0_model, stats, units=units, f0_track=f0_track)
         return Codes(item["units"], item["f0_codes"], speaker, self.quantiser.n_units, self.f0_model.n_codes,
                      self.speakers, own)
 
-    def recognise(self, wav) -> tuple[str, dict | None]:
+    def f0_track(self, wav, desc: str | None = None) -> np.ndarray:
+        """The course tracker's F0 (5 ms frames); a long file in pieces, judging silence against the whole file."""
+        from resynth_lib.pitch.yin import frame_rms, track_f0
+        loudest = float(framewise_in_chunks(wav, frame_rms, F0_HOP).max())
+        return framewise_in_chunks(wav, lambda piece: track_f0(piece, loudest=loudest), F0_HOP, desc=desc)
+
+    def units(self, wav, desc: str | None = None) -> np.ndarray:
+        """Unit of every 20 ms frame; a long file in pieces, normalised with the whole file's statistics."""
+        from resynth_lib.core.chunking import CHUNK_SECONDS, CONTEXT_SECONDS
+        if self.quantiser.source != "ssl" or len(wav) <= (CHUNK_SECONDS + 2 * CONTEXT_SECONDS) * SAMPLE_RATE:
+            return self.quantiser.units(wav)              # one pass, exactly as in training
+        from resynth_lib.content.ssl_models import content_features, load_content_model
+        from resynth_lib.data.frames import ssl_input_moments
+        if self._content is None:
+            self._content = load_content_model()[:2]
+        model, layer = self._content
+        moments = ssl_input_moments(wav)
+        return framewise_in_chunks(wav, lambda piece: self.quantiser.quantise(
+            content_features(model, layer, piece, moments)), HOP, desc=desc)
+
+    def recognise(self, wav, f0_track: np.ndarray | None = None) -> tuple[str, dict | None]:
         """``(speaker, own_f0_stats)``: a training speaker, or for an unseen voice the training speaker
         nearest in pitch (whose timbre the decoder will use) and the voice's own F0 statistics.
+        ``f0_track`` is the course tracker's contour of ``wav`` if already computed. A long file
+        is recognised from excerpts (:func:`speaker_excerpt`).
 
         A voice is unseen when its median log-F0 lies more than :data:`UNSEEN_Z` standard deviations
         from the recognised speaker's mean: the d-vector classifier always names one of its four
         voices, so pitch is the check that keeps an unseen voice's range.
         """
         from resynth_lib.pitch.yin import track_f0
-        speaker = self.classifier.predict(wav)
-        own = utterance_f0_stats(track_f0(wav))
+        speaker = self.classifier.predict(speaker_excerpt(wav))
+        own = utterance_f0_stats(track_f0(wav) if f0_track is None else f0_track)
         ref = self.f0_stats[speaker]
         if own is None or abs(own["log_mean"] - ref["log_mean"]) <= UNSEEN_Z * ref["log_std"]:
             return speaker, None

@@ -165,10 +165,44 @@ def _centred_frames(wav: np.ndarray, frame_length: int, hop_length: int, left: i
         x, shape=(n_frames, frame_length), strides=(x.strides[0] * hop_length, x.strides[0]), writeable=False)
 
 
+def _yin_frames(wav, sample_rate, hop_length, fmin, fmax, frame_length):
+    """The frames YIN analyses, and the lag range: ``(frames, min_lag, max_lag)``."""
+    wav = validate_waveform(wav, name="yin input", allow_silent=True)
+    if not 0 < fmin < fmax <= sample_rate / 2:
+        raise ValueError(f"need 0 < fmin < fmax <= sample_rate / 2, got fmin={fmin}, fmax={fmax}")
+    min_lag = max(1, int(np.floor(sample_rate / fmax)))
+    max_lag = int(np.ceil(sample_rate / fmin))
+    if frame_length < max_lag + 2 * min_lag:
+        raise ValueError(f"frame_length={frame_length} is too short for fmin={fmin} Hz: "
+                         f"use at least {max_lag + 2 * min_lag} samples")
+    # YIN compares x[j] with x[j + tau] for j < W: that span is centred on the frame's time
+    # for a lag in the middle of the search range (the error is at most max_lag / 4 samples)
+    window = frame_length - max_lag
+    frames = _centred_frames(wav, frame_length, hop_length, left=(window + (min_lag + max_lag) // 2) // 2)
+    return frames, min_lag, max_lag
+
+
+def frame_rms(wav, sample_rate: int = SAMPLE_RATE, hop_length: int = F0_HOP, fmin: float = 50.0,
+              fmax: float = 500.0, frame_length: int = YIN_FRAME_LENGTH) -> np.ndarray:
+    """RMS of every frame :func:`yin` analyses (its silence test compares them with the loudest).
+
+    A long file tracked in pieces passes its loudest frame to :func:`track_f0` so that every
+    piece judges silence the same way (notebook 04; ``resynth encode``).
+
+    Example
+    -------
+    >>> rms = frame_rms(np.ones(16000))
+    >>> rms.shape, round(float(rms[100]), 3)
+    ((201,), 1.0)
+    """
+    frames, _, _ = _yin_frames(wav, sample_rate, hop_length, fmin, fmax, frame_length)
+    return np.sqrt(np.mean(frames ** 2, axis=1))
+
+
 def yin(wav, sample_rate: int = SAMPLE_RATE, hop_length: int = F0_HOP, fmin: float = 50.0,
         fmax: float = 500.0, threshold: float = YIN_THRESHOLD, frame_length: int = YIN_FRAME_LENGTH,
         energy_floor: float = ENERGY_FLOOR, hysteresis: float | None = None,
-        chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+        chunk: int = 2048, loudest: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """YIN F0 track: returns ``(f0, aperiodicity)``, both of shape ``(1 + len(wav) // hop_length,)``.
 
     ``f0`` is in Hz, 0.0 where unvoiced. A frame is voiced when its CMND dips below
@@ -176,6 +210,8 @@ def yin(wav, sample_rate: int = SAMPLE_RATE, hop_length: int = F0_HOP, fmin: flo
     above ``energy_floor`` times the loudest frame's. ``aperiodicity`` is the CMND value at
     the chosen lag (0 = perfectly periodic, about 1 = noise); ``1 - aperiodicity`` serves as
     a voicing confidence. Frames are processed ``chunk`` at a time to bound memory.
+    ``loudest`` replaces the loudest frame's RMS (a long file tracked in pieces passes the
+    whole file's, from :func:`frame_rms`).
     Built step by step in notebook 04; notebooks 06, 06b and 07 measure the F0 of their
     outputs with it, through :func:`track_f0`.
 
@@ -191,18 +227,7 @@ def yin(wav, sample_rate: int = SAMPLE_RATE, hop_length: int = F0_HOP, fmin: flo
     >>> round(float(np.median(f0)), 1), bool(np.median(ap) < 0.05)
     (200.0, True)
     """
-    wav = validate_waveform(wav, name="yin input", allow_silent=True)
-    if not 0 < fmin < fmax <= sample_rate / 2:
-        raise ValueError(f"need 0 < fmin < fmax <= sample_rate / 2, got fmin={fmin}, fmax={fmax}")
-    min_lag = max(1, int(np.floor(sample_rate / fmax)))
-    max_lag = int(np.ceil(sample_rate / fmin))
-    if frame_length < max_lag + 2 * min_lag:
-        raise ValueError(f"frame_length={frame_length} is too short for fmin={fmin} Hz: "
-                         f"use at least {max_lag + 2 * min_lag} samples")
-    # YIN compares x[j] with x[j + tau] for j < W: that span is centred on the frame's time
-    # for a lag in the middle of the search range (the error is at most max_lag / 4 samples)
-    window = frame_length - max_lag
-    frames = _centred_frames(wav, frame_length, hop_length, left=(window + (min_lag + max_lag) // 2) // 2)
+    frames, min_lag, max_lag = _yin_frames(wav, sample_rate, hop_length, fmin, fmax, frame_length)
     f0 = np.zeros(len(frames))
     aperiodicity = np.ones(len(frames))
     found = np.zeros(len(frames), dtype=np.int8)
@@ -218,7 +243,7 @@ def yin(wav, sample_rate: int = SAMPLE_RATE, hop_length: int = F0_HOP, fmin: flo
         aperiodicity[start: start + chunk] = np.clip(c[np.arange(len(c)), lags], 0.0, 1.0)
         found[start: start + chunk] = ok
     rms = np.sqrt(np.mean(frames ** 2, axis=1))
-    loud = rms > energy_floor * max(rms.max(), 1e-12)
+    loud = rms > energy_floor * max(rms.max() if loudest is None else loudest, 1e-12)
     if hysteresis is not None:
         strong = (found == 1) & loud
         voiced = np.zeros_like(strong)
@@ -232,13 +257,14 @@ def yin(wav, sample_rate: int = SAMPLE_RATE, hop_length: int = F0_HOP, fmin: flo
 
 
 def track_f0(wav, sample_rate: int = SAMPLE_RATE, hop_length: int = F0_HOP, fmin: float = 50.0,
-             fmax: float = 500.0) -> np.ndarray:
+             fmax: float = 500.0, loudest: float | None = None) -> np.ndarray:
     """The course's F0 tracker: Hz per ``hop_length`` frame (5 ms), 0.0 where unvoiced.
 
     :func:`yin` with the course defaults (threshold 0.15, hysteresis 0.35, 40 ms frames,
     tuned on the synthetic ground truth in ``benchmarks/pitch_trackers.py``), then a 5-frame median over each voiced run (it
     removes isolated octave jumps) and removal of voiced runs shorter than 3 frames (15 ms).
     This is what the F0 VQ-VAE (notebook 04) and the evaluation (notebook 07) use.
+    ``loudest`` as in :func:`yin`.
 
     Example
     -------
@@ -247,7 +273,7 @@ def track_f0(wav, sample_rate: int = SAMPLE_RATE, hop_length: int = F0_HOP, fmin
     >>> len(f0), round(float(np.median(f0)))
     (201, 150)
     """
-    f0, _ = yin(wav, sample_rate, hop_length, fmin, fmax, hysteresis=HYSTERESIS)
+    f0, _ = yin(wav, sample_rate, hop_length, fmin, fmax, hysteresis=HYSTERESIS, loudest=loudest)
     return _smooth_voiced(f0, MEDIAN_FRAMES, min_run=3)
 
 

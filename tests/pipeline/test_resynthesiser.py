@@ -131,3 +131,15 @@ def test_demo_writes_wavs_that_play_and_a_figure(tmp_path, capsys):
         assert np.isfinite(audio).all() and 0.01 < np.abs(audio).max() <= 1.0
         assert path.stem in out
     assert main(["demo", "-o", str(tmp_path / "demo")]) == 4            # not overwritten without --force
+
+
+def test_a_long_file_is_encoded_in_pieces_exactly_as_in_one_pass(r):
+    """Pieces of 30 s with 2 s of context, normalised with the whole file's statistics: same codes."""
+    from resynth_lib.decoder.codes import utterance_codes
+    wav = np.concatenate([u.waveform() for u in load_corpus().utterances(split="test")[:40]]).astype(np.float32)
+    assert len(wav) > 2.5 * 34 * 16000                       # at least three pieces
+    pieces = r.encode(wav, speaker="slt")
+    whole = utterance_codes(wav, "slt", r.quantiser, r.f0_model, r.f0_stats)
+    assert np.array_equal(pieces.units, whole["units"])
+    assert np.array_equal(pieces.f0_codes, whole["f0_codes"])
+    assert len(P.speaker_excerpt(np.zeros(16000 * 600, np.float32))) == 60 * 16000
