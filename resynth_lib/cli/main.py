@@ -16,6 +16,7 @@
     resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06)
     resynth encode | decode | convert | demo | speaker-centroids   (notebook 07; see resynth_lib.cli.pipeline_commands)
     resynth train phones [--epochs N] [--force]                                          (notebook 07)
+    resynth train code-model [--force]                  (notebook 07: probabilities of the .rsc codes file)
     resynth train speaker-judge [--steps N] [--force]                                    (notebook 07)
     resynth evaluate [--split test] [--limit N] [--force]     (notebook 07: Tables 1 and 2, data/evaluation/)
     resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02)
@@ -68,6 +69,8 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
      "resynth_lib.decoder.harmonic_noise:main"),
     (("train", "unit-phones"), "a CTC phone recogniser on unit ids: what the units allow (06b)",
      "resynth_lib.evaluation.unit_recogniser:main"),
+    (("train", "code-model"), "the arithmetic coder's probabilities for binary codes files (notebook 07)",
+     "resynth_lib.pipeline.codes_file:main"),
     (("train", "phones"), "the CTC phone recogniser of the evaluation (notebook 07)",
      "resynth_lib.evaluation.phone_recogniser:main"),
     (("train", "speaker-judge"), "the speaker classifier of the evaluation (notebook 07)",

@@ -45,7 +45,7 @@ class _Exit(Exception):
 
 
 #: what each command may write: the codes as JSON, speech as WAV or FLAC
-AUDIO_SUFFIXES, CODES_SUFFIXES = (".wav", ".flac"), (".json",)
+AUDIO_SUFFIXES, CODES_SUFFIXES = (".wav", ".flac"), (".json", ".rsc")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -151,7 +151,11 @@ def _save(path: Path, wav) -> None:
 
 
 def encode(args, r) -> None:
-    """``resynth encode``: read the audio at ``args.input`` and write its codes as JSON to ``args.output``.
+    """``resynth encode``: read the audio at ``args.input`` and write its codes to ``args.output``.
+
+    ``.json`` writes the readable codes file, with the fixed-rate bits per second of each
+    stream; ``.rsc`` writes the binary, arithmetic-coded file
+    (:mod:`resynth_lib.pipeline.codes_file`), whose size is the real bitrate.
 
     ``args`` holds ``input``, ``output``, ``speaker`` (``None``: recognised from the audio) and
     ``force``; ``r`` is a :class:`~resynth_lib.pipeline.resynthesiser.Resynthesiser`. Prints
@@ -175,6 +179,13 @@ def encode(args, r) -> None:
     """
     out = _free(Path(args.output), args.force, CODES_SUFFIXES)
     codes = r.encode(_load(args.input), speaker=args.speaker, name=args.input)
+    if out.suffix.lower() == ".rsc":
+        from resynth_lib.pipeline.codes_file import CodeModel
+        data = CodeModel.load().encode(codes)
+        out.write_bytes(data)
+        print(f"wrote {out}: {len(codes.units)} units, {len(codes.f0_codes)} F0 codes, speaker {codes.speaker}; "
+              f"{len(data)} bytes for {codes.seconds:.2f} s = {8 * len(data) / codes.seconds:.0f} bit/s")
+        return
     out.write_text(codes.to_json() + "\n")
     b = codes.bitrate()
     print(f"wrote {out}: {len(codes.units)} units, {len(codes.f0_codes)} F0 codes, speaker {codes.speaker}; "
@@ -206,7 +217,12 @@ def decode(args, r) -> None:
     from resynth_lib.pipeline.resynthesiser import Codes
     out = _free(Path(args.output), args.force, AUDIO_SUFFIXES)
     path = _existing_input(args.codes)
-    codes = r.check_codes(Codes.from_json(path.read_bytes(), name=str(path)))
+    data = path.read_bytes()
+    if path.suffix.lower() == ".rsc":
+        from resynth_lib.pipeline.codes_file import CodeModel
+        codes = r.check_codes(CodeModel.load().decode(data, name=str(path)))
+    else:
+        codes = r.check_codes(Codes.from_json(data, name=str(path)))
     _save(out, r.decode(codes, speaker=args.speaker, f0_shift=args.f0_shift, f0_flat=args.f0_flat))
 
 

@@ -28,11 +28,12 @@ from resynth_lib.core.rates import F0_CODE_RATE, F0_HOP, HOP, SAMPLE_RATE, UNIT_
 
 HASH_FILE = CHECKPOINT_DIR / "SHA256SUMS"
 #: Files the pipeline reads, relative to ``data/``: content model, quantiser, F0 model and statistics,
-#: speaker encoder and centroids, the decoders (HiFi-GAN; acoustic model and harmonic-noise stage).
+#: speaker encoder and centroids, the decoders (HiFi-GAN; acoustic model and harmonic-noise stage), and the
+#: probabilities of the binary codes file.
 PIPELINE_FILES = ("checkpoints/content_layer.json", "checkpoints/ssl_cpc.pt", "checkpoints/units_ssl_k100.npz",
                   "checkpoints/f0_vqvae.pt", "f0_stats.json", "checkpoints/dvector.pt",
                   "checkpoints/speaker_centroids.npz", "checkpoints/vocoder.pt",
-                  "checkpoints/acoustic.pt", "checkpoints/harmonic_noise.pt")
+                  "checkpoints/acoustic.pt", "checkpoints/harmonic_noise.pt", "checkpoints/code_model.npz")
 MIN_SAMPLES = SAMPLE_RATE * 80 // 1000       # one F0 code: 80 ms
 
 

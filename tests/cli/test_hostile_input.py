@@ -12,7 +12,7 @@ import soundfile as sf
 
 from resynth_lib.cli import pipeline_commands as PC
 from resynth_lib.data.corpus import load_corpus
-from resynth_lib.pipeline.resynthesiser import MAX_SECONDS, Resynthesiser
+from resynth_lib.pipeline.resynthesiser import MAX_SECONDS, Codes, Resynthesiser
 
 GOOD = {"units": [1, 2, 3, 4, 5], "f0_codes": [3, 4], "speaker": "awb", "n_units": 100, "n_f0_codes": 20}
 
@@ -82,6 +82,12 @@ CASES = [
     ("decode good.json -o exists.wav", 4, "pass --force"),
     ("decode good.json -o o.wav --speaker nobody", 1, "known speakers"),
     ("decode good.json -o o.wav --decoder bogus", 2, "invalid choice"),
+    # ---- binary codes files (.rsc)
+    ("decode truncated.rsc -o o.wav", 1, "damaged or truncated"),
+    ("decode flipped.rsc -o o.wav", 1, "codes file"),
+    ("decode json_inside.rsc -o o.wav", 1, "not a binary codes file"),
+    ("decode empty.rsc -o o.wav", 1, "not a binary codes file"),
+    ("encode good.wav -o c.mp3", 2, "must end in .json or .rsc"),
     # ---- convert
     ("convert good.wav --to nobody -o o.wav", 1, "known speakers"),
     ("convert good.wav -o o.wav", 2, "--to"),
@@ -128,6 +134,15 @@ def scratch(tmp_path_factory):
     }
     for name, text in files.items():
         (d / f"{name}.json").write_text(text)
+    from resynth_lib.pipeline.codes_file import CodeModel
+    data = CodeModel.load().encode(Codes.from_json(files["good"]))
+    (d / "good.rsc").write_bytes(data)
+    (d / "truncated.rsc").write_bytes(data[: len(data) // 3])
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0x24
+    (d / "flipped.rsc").write_bytes(bytes(flipped))
+    (d / "json_inside.rsc").write_text(files["good"])
+    (d / "empty.rsc").write_bytes(b"")
     return d
 
 
