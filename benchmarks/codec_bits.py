@@ -11,7 +11,6 @@ disk with the fixed-rate and entropy estimates of the shipped evaluation
 """
 import argparse
 import json
-import os
 import platform
 import sys
 import tempfile

@@ -77,8 +77,10 @@ lines = [
     "",
     "| audio (min) | `resynth encode` peak (MB) | encode (s) | `resynth decode` peak (MB) | decode (s) | decoded (min) |",
     "|---|---|---|---|---|---|", *rows, "",
-    "The models alone take about 500 MB (`benchmarks/results/decoder_speed.md`); what grows beyond that is the "
-    "audio itself (a minute of 16 kHz float32 is 3.8 MB, held once or twice) and the code streams.",
+    "The models alone take about 500 MB (`benchmarks/results/decoder_speed.md`). Analysis and synthesis work on "
+    "bounded pieces, but memory still grows with the length: the waveform itself (a minute of 16 kHz float32 is "
+    "3.8 MB), the decoded output and the cross-fade weights are held whole, and freed pieces are not always returned "
+    "to the system. Streaming the audio from and to disk piece by piece would remove that.",
 ]
 Path(args.out).write_text("\n".join(lines) + "\n")
 print(f"wrote {args.out}")

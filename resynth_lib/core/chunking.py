@@ -25,7 +25,7 @@ CHUNK_SECONDS, CONTEXT_SECONDS = 30.0, 2.0
 
 
 def framewise_in_chunks(wav: np.ndarray, analyse, hop: int, chunk_seconds: float = CHUNK_SECONDS,
-                        context_seconds: float = CONTEXT_SECONDS, desc: str | None = None) -> np.ndarray:
+                        context_seconds: float = CONTEXT_SECONDS, desc: str | None = None, sink=None) -> np.ndarray | None:
     """Run a frame-wise analysis (``analyse(samples)`` -> one row per ``hop`` samples) on a long waveform in pieces.
 
     Each piece covers ``chunk_seconds`` and is analysed with ``context_seconds`` of the
@@ -33,7 +33,9 @@ def framewise_in_chunks(wav: np.ndarray, analyse, hop: int, chunk_seconds: float
     windowed analysis sees what it would in one pass while memory depends on the piece, not
     on the length. Pieces start on frame boundaries, so the frames line up with a single
     pass. A short waveform is analysed in one pass. A progress bar (``desc``) shows when
-    there are more than three pieces. ``resynth encode`` analyses long files with it; taught in
+    there are more than three pieces. With ``sink``, each piece's rows are passed to
+    ``sink(rows)`` in order and nothing is kept (returns ``None``): for statistics of a whole
+    file that must not hold all its rows at once. ``resynth encode`` analyses long files with it; taught in
     notebook 07 (``07_resynthesis_conversion_codec``).
 
     Example
@@ -49,11 +51,16 @@ def framewise_in_chunks(wav: np.ndarray, analyse, hop: int, chunk_seconds: float
     chunk = max(1, int(chunk_seconds * SAMPLE_RATE) // hop)
     context = int(context_seconds * SAMPLE_RATE) // hop
     if n_frames <= chunk + 2 * context:
-        return analyse(wav)
+        rows = analyse(wav)
+        return rows if sink is None else sink(rows)
     starts = list(range(0, n_frames, chunk))
     pieces = []
     for start in tqdm(starts, desc=desc, unit="piece", disable=desc is None or len(starts) <= 3, leave=False):
         lo, last = max(0, start - context), start + chunk >= n_frames
         rows = analyse(wav[lo * hop: len(wav) if last else (start + chunk + context) * hop])
-        pieces.append(rows[start - lo:] if last else rows[start - lo: start - lo + chunk])
-    return np.concatenate(pieces)
+        rows = rows[start - lo:] if last else rows[start - lo: start - lo + chunk]
+        if sink is None:
+            pieces.append(rows)
+        else:
+            sink(rows)
+    return np.concatenate(pieces) if sink is None else None

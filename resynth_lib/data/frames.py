@@ -79,10 +79,18 @@ def ssl_input_moments(wav) -> tuple[np.ndarray, np.ndarray]:
     n = num_frames(wav)
     if n < 1:
         raise ValueError(f"waveform of {len(wav)} samples is shorter than one 20 ms frame")
-    total, squares, count = 0.0, 0.0, 0
-    for block in _blocks(framewise_in_chunks(wav, _ssl_log_mel, HOP // 2, context_seconds=0.1), 2 * n):
-        block = block.astype(np.float64)
-        total, squares, count = total + block.sum(0), squares + np.square(block).sum(0), count + len(block)
+    total, squares, count = np.zeros(SSL_MELS), np.zeros(SSL_MELS), 0
+    last = None
+
+    def accumulate(rows):                  # the first 2 n rows, as ssl_input keeps (edge-padded if short)
+        nonlocal total, squares, count, last
+        rows = rows[: max(0, 2 * n - count)].astype(np.float64)
+        if len(rows):
+            total, squares, count, last = total + rows.sum(0), squares + np.square(rows).sum(0), count + len(rows), rows[-1]
+
+    framewise_in_chunks(wav, _ssl_log_mel, HOP // 2, context_seconds=0.1, sink=accumulate)
+    if count < 2 * n:
+        total, squares, count = total + (2 * n - count) * last, squares + (2 * n - count) * last ** 2, 2 * n
     mean = total / count
     std = np.sqrt(np.maximum(squares / count - mean ** 2, 0.0))
     return mean.astype(np.float32), std.astype(np.float32)
@@ -116,13 +124,6 @@ def ssl_input(wav, moments: tuple[np.ndarray, np.ndarray] | None = None) -> np.n
 
 def _ssl_log_mel(wav) -> np.ndarray:
     return log_mel(wav, n_fft=400, win_length=400, hop_length=HOP // 2, n_mels=SSL_MELS).T
-
-
-def _blocks(rows: np.ndarray, n: int):
-    """The first ``n`` rows (edge-padded like :func:`_fit_length`) in blocks."""
-    rows = _fit_length(rows, n)
-    for start in range(0, n, 100_000):
-        yield rows[start:start + 100_000]
 
 
 def mfcc_frames(wav, deltas: bool = False, normalise: bool = False) -> np.ndarray:

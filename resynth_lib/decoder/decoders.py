@@ -61,7 +61,7 @@ def crossfaded_chunks(n_frames: int, synthesise_span, chunk: int, overlap: int) 
             w[-fade:] = np.linspace(1, 0, fade, dtype=np.float32)
         out[lo * HOP:hi * HOP] += w * piece
         weight[lo * HOP:hi * HOP] += w
-    return out / np.maximum(weight, 1e-6)
+    return np.divide(out, np.maximum(weight, 1e-6, out=weight), out=out)     # in place: no third copy
 
 
 def griffin_lim_chunked(mel: np.ndarray, n_iter: int = GL_ITERATIONS, chunk: int = GL_CHUNK,
