@@ -57,12 +57,13 @@ def median_f0(f0) -> float:
 def measure(r: Resynthesiser, path: Path) -> dict:
     wav = load_audio(path)
     codes = r.encode(wav, name=str(path))
+    unseen = r.last_unseen
     out = r.decode(codes)
     f_in, f_out = track_f0(wav), track_f0(out)
     n = min(len(f_in), len(f_out))
     conversion = {s: 12 * np.log2(median_f0(track_f0(r.decode(codes, speaker=s))) / np.exp(r.f0_stats[s]["log_mean"]))
                   for s in r.speakers}
-    return {"clip": path.stem, "speaker": codes.speaker, "own_stats": codes.f0_stats is not None,
+    return {"clip": path.stem, "speaker": codes.speaker, "unseen": unseen,
             "f0_in": median_f0(f_in), "f0_out": median_f0(f_out),
             "error_st": 12 * np.log2(median_f0(f_out) / median_f0(f_in)), "ffe": ffe(f_in[:n], f_out[:n]),
             "conversion_st": conversion}
@@ -80,11 +81,13 @@ def main() -> None:
     worst_conv = max(abs(v) for row in rows for v in row["conversion_st"].values())
     lines = ["# Unseen voices: resynthesis and conversion (espeak-ng, never trained on)", "",
              f"{len(rows)} clips in data/unseen_voices/, {time.perf_counter() - t0:.0f} s. Median F0 by the course "
-             "tracker; conversion: output median F0 minus the target speaker's mean, in semitones.", "",
-             "| clip | decoded as | own F0 stats | F0 in (Hz) | F0 out (Hz) | error (st) | FFE | conversion (st): "
+             "tracker; conversion: output median F0 minus the target speaker's mean, in semitones. Every clip's own "
+             "log-F0 statistics travel with its codes (32 bits); 'judged unseen' means its pitch lies outside the "
+             "recognised speaker's range, so the timbre is that of the speaker nearest in pitch.", "",
+             "| clip | timbre of | judged unseen | F0 in (Hz) | F0 out (Hz) | error (st) | FFE | conversion (st): "
              + ", ".join(r.speakers) + " |", "|---|---|---|---|---|---|---|---|"]
     for row in rows:
-        lines.append(f"| {row['clip']} | {row['speaker']} | {'yes' if row['own_stats'] else 'no'} | {row['f0_in']:.0f} | "
+        lines.append(f"| {row['clip']} | {row['speaker']} | {'yes' if row['unseen'] else 'no'} | {row['f0_in']:.0f} | "
                      f"{row['f0_out']:.0f} | {row['error_st']:+.2f} | {row['ffe']:.1%} | "
                      + ", ".join(f"{v:+.2f}" for v in row["conversion_st"].values()) + " |")
     errors = np.array([abs(row["error_st"]) for row in rows])

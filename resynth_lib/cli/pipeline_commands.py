@@ -179,6 +179,9 @@ def encode(args, r) -> None:
     """
     out = _free(Path(args.output), args.force, CODES_SUFFIXES)
     codes = r.encode(_load(args.input), speaker=args.speaker, name=args.input)
+    if getattr(r, "last_unseen", False):
+        print(f"{args.input}: this voice is not one of the known speakers ({', '.join(r.speakers)}); it will be "
+              f"decoded with {codes.speaker}'s timbre and its own pitch range (sent with the codes)")
     if out.suffix.lower() == ".rsc":
         from resynth_lib.pipeline.codes_file import CodeModel
         data = CodeModel.load().encode(codes)

@@ -340,6 +340,7 @@ class Resynthesiser:
         self.decoder_name = decoder or (DEFAULT_DECODER if vocoder_path is None else "hifigan")
         self.decoder = load_decoder(self.decoder_name, vocoder_path)
         self.classifier = SpeakerClassifier.load(CHECKPOINT_DIR / "speaker_centroids.npz")
+        self.last_unseen = False                 # whether the last voice recognised was none of the speakers
         self._content = None                     # (content model, layer), loaded for long files
         self.speakers = list(self.classifier.speakers)
 
@@ -370,6 +371,7 @@ class Resynthesiser:
         if len(wav) < MIN_SAMPLES:
             raise PipelineError(f"{name}: {1000 * len(wav) / SAMPLE_RATE:.0f} ms is shorter than one F0 code (80 ms)")
         f0_track = self.f0_track(wav, desc=f"{name}: F0")
+        self.last_unseen = False              # set by recognise: the voice just encoded is none of the speakers
         if speaker:
             speaker, own = self.check_speaker(speaker), None
         else:
@@ -401,23 +403,32 @@ class Resynthesiser:
             content_features(model, layer, piece, moments)), HOP, desc=desc)
 
     def recognise(self, wav, f0_track: np.ndarray | None = None) -> tuple[str, dict | None]:
-        """``(speaker, own_f0_stats)``: a training speaker, or for an unseen voice the training speaker
-        nearest in pitch (whose timbre the decoder will use) and the voice's own F0 statistics.
-        ``f0_track`` is the course tracker's contour of ``wav`` if already computed. A long file
-        is recognised from excerpts (:func:`speaker_excerpt`).
+        """``(speaker, own_f0_stats)``: whose timbre the decoder will use, and the voice's own F0 statistics.
 
-        A voice is unseen when its median log-F0 lies more than :data:`UNSEEN_Z` standard deviations
-        from the recognised speaker's mean: the d-vector classifier always names one of its four
-        voices, so pitch is the check that keeps an unseen voice's range.
+        The speaker is the d-vector classifier's choice, or for an unseen voice (:meth:`is_unseen`)
+        the training speaker nearest in pitch. The voice's own log-F0 statistics are returned
+        whenever it has voiced speech: normalising each recording with its own range (and sending
+        those 32 bits) keeps any voice's register, and lets conversion land on the target's
+        range even for a voice the classifier mistakes for a training speaker. ``f0_track`` is
+        the course tracker's contour of ``wav`` if already computed. A long file is recognised
+        from excerpts (:func:`speaker_excerpt`).
         """
         from resynth_lib.pitch.yin import track_f0
         speaker = self.classifier.predict(speaker_excerpt(wav))
         own = utterance_f0_stats(track_f0(wav) if f0_track is None else f0_track)
+        self.last_unseen = own is not None and self.pitch_outside(speaker, own)
+        if not self.last_unseen:
+            return speaker, own
+        return min(self.speakers, key=lambda s: abs(self.f0_stats[s]["log_mean"] - own["log_mean"])), own
+
+    def pitch_outside(self, speaker: str, own: dict) -> bool:
+        """True when a voice's median log-F0 lies more than :data:`UNSEEN_Z` of ``speaker``'s deviations from its mean.
+
+        The d-vector classifier always names one of its four voices; pitch is the check that
+        says the voice is none of them (the corpus's own utterances stay under 0.72).
+        """
         ref = self.f0_stats[speaker]
-        if own is None or abs(own["log_mean"] - ref["log_mean"]) <= UNSEEN_Z * ref["log_std"]:
-            return speaker, None
-        nearest = min(self.speakers, key=lambda s: abs(self.f0_stats[s]["log_mean"] - own["log_mean"]))
-        return nearest, own
+        return abs(own["log_mean"] - ref["log_mean"]) > UNSEEN_Z * ref["log_std"]
 
     def _stats(self, codes: Codes, speaker: str | None) -> tuple[dict, str]:
         """The F0 statistics to decode with: the target's, else the codes' own voice, else their speaker's."""
