@@ -73,6 +73,9 @@ class Exercise:
     hint: str = ""
     rtol: float = 1e-4
     atol: float = 1e-5
+    #: typical wrong implementations, ``(mistake, function)``, each of which must FAIL
+    #: (:mod:`resynth_lib.course.exercises.mutants`)
+    mutants: list = field(default_factory=list)
 
 
 @dataclass

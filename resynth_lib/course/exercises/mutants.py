@@ -1,0 +1,215 @@
+"""Wrong implementations of every exercise: the mistakes students make, which the checker must catch.
+
+Each exercise's ``mutants`` (set by :func:`attach`) are ``(mistake, function)`` pairs: the
+function makes that one mistake and is otherwise right. The test suite runs every mutant
+through :func:`resynth_lib.course.checks.run_check` and requires FAIL, so the fixed inputs
+of every exercise are strong enough to notice a typical error (the reference passing
+proves only that the checker can say PASS). Taught in notebook 00 (``00_audio_and_data``),
+"how exercises work".
+
+Example
+-------
+>>> from resynth_lib.course.checks import REGISTRY, run_check
+>>> attach()
+>>> mistake, wrong = REGISTRY["00.hz_to_mel"].mutants[0]
+>>> mistake, run_check("00.hz_to_mel", wrong).status
+('natural log instead of log10', 'fail')
+"""
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+NOTEBOOK_MODULES = ("nb00", "nb01", "nb02", "nb03", "nb04", "nb05", "nb06", "nb06b", "nb07")
+
+
+def _torch():
+    import torch
+    import torch.nn.functional as F
+    return torch, F
+
+
+# ------------------------------------------------------------------ notebook 00
+def _mel_points_linear_in_hz(sample_rate, n_fft, n_mels, fmin, fmax):
+    bins = np.linspace(0, sample_rate / 2, 1 + n_fft // 2)
+    points = np.linspace(fmin, fmax, n_mels + 2)                 # the mistake: even in Hz, not in mel
+    lower, centre, upper = points[:-2, None], points[1:-1, None], points[2:, None]
+    return np.maximum(0.0, np.minimum((bins - lower) / (centre - lower), (upper - bins) / (upper - centre)))
+
+
+def _stft_without_window(x, n_fft, hop_length):
+    from resynth_lib.core.audio import frame_signal
+    return np.abs(np.fft.rfft(frame_signal(np.asarray(x, np.float64), n_fft, hop_length), axis=1)).T
+
+
+# ------------------------------------------------------------------ notebook 02
+def _negative_sampling_sign_error(centre_vecs, context_vecs, negative_vecs):
+    torch, F = _torch()
+    pos = (centre_vecs * context_vecs).sum(-1)
+    neg = torch.einsum("bd,bkd->bk", centre_vecs, negative_vecs)
+    return -(F.logsigmoid(pos) + F.logsigmoid(neg).sum(-1)).mean()     # the mistake: logsigmoid(+neg)
+
+
+# ------------------------------------------------------------------ notebook 03
+def _assign_manhattan(X, centroids):
+    d = np.abs(np.asarray(X)[:, None, :] - np.asarray(centroids)[None, :, :]).sum(-1)
+    labels = d.argmin(1)
+    return labels, d[np.arange(len(labels)), labels]
+
+
+def _update_with_sums(X, labels, centroids):
+    from resynth_lib.content.kmeans import update_centroids
+    X, labels = np.asarray(X, np.float64), np.asarray(labels)
+    new, n_empty = update_centroids(X, labels, centroids)
+    counts = np.bincount(labels, minlength=len(new))
+    return new * np.maximum(counts, 1)[:, None], n_empty         # the mistake: sums, not means
+
+
+def _pnmi_over_unit_entropy(phones, units):
+    phones, units = np.asarray(phones), np.asarray(units)
+    table = np.zeros((phones.max() + 1, units.max() + 1))
+    np.add.at(table, (phones, units), 1)
+    p = table / table.sum()
+    pp, pu = p.sum(1), p.sum(0)
+    nz = p > 0
+    mi = float(np.sum(p[nz] * np.log(p[nz] / (pp[:, None] * pu[None, :])[nz])))
+    h_unit = float(-np.sum(pu[pu > 0] * np.log(pu[pu > 0])))
+    return mi / h_unit                                           # the mistake: divided by H(unit), not H(phone)
+
+
+# ------------------------------------------------------------------ notebook 04
+def _difference_absolute(frames, max_lag):
+    frames = np.asarray(frames, np.float64)
+    W = frames.shape[1] - max_lag
+    return np.stack([np.abs(frames[:, :W] - frames[:, tau:tau + W]).sum(1) for tau in range(max_lag + 1)], 1)
+
+
+def _cmnd_without_tau(d):
+    d = np.asarray(d, np.float64)
+    out = np.ones_like(d)
+    running = np.cumsum(d[:, 1:], axis=1)
+    out[:, 1:] = np.where(running > 0, d[:, 1:] / np.where(running > 0, running, 1), 1.0)   # missing "* tau"
+    return out
+
+
+def _vde_misses_only(ref_f0, est_f0):
+    ref, est = np.nan_to_num(np.asarray(ref_f0, float)) > 0, np.nan_to_num(np.asarray(est_f0, float)) > 0
+    return float(np.mean(ref & ~est))                           # the mistake: false alarms not counted
+
+
+def _gpe_over_reference_voiced(ref_f0, est_f0, threshold=0.2):
+    ref, est = np.nan_to_num(np.asarray(ref_f0, float)), np.nan_to_num(np.asarray(est_f0, float))
+    voiced = ref > 0                                             # the mistake: not voiced in BOTH tracks
+    ratio = np.where(est[voiced] > 0, est[voiced] / ref[voiced], 0.0)
+    return float(np.mean(np.abs(ratio - 1) > threshold)) if voiced.any() else 0.0
+
+
+# ------------------------------------------------------------------ notebook 06
+def _fold_with_zeros(x, period):
+    torch, F = _torch()
+    B, C, T = x.shape
+    if T % period:
+        x = F.pad(x, (0, period - T % period))                   # the mistake: zeros, not a reflection
+    return x.view(B, C, -1, period)
+
+
+# ------------------------------------------------------------------ notebook 06b
+def _harmonics_nearest_bin(envelope, f0_hz):
+    torch, _ = _torch()
+    from resynth_lib.decoder.harmonic_noise import MAX_HARMONIC_HZ, N_HARMONICS
+    bins = envelope.shape[-1]
+    freqs = f0_hz[..., None] * torch.arange(1, N_HARMONICS + 1, dtype=f0_hz.dtype)
+    pos = (freqs / 8000.0 * (bins - 1)).clamp(0, bins - 1).round().long()     # the mistake: no interpolation
+    return torch.gather(envelope, 2, pos) * (freqs < MAX_HARMONIC_HZ)
+
+
+# ------------------------------------------------------------------ notebook 07
+def _collapse_keeping_previous_through_blanks(best_path, blank=0):
+    out, previous = [], None
+    for c in best_path:
+        if c != blank and c != previous:
+            out.append(c)
+        if c != blank:                                           # the mistake: blanks do not reset "previous"
+            previous = c
+    return out
+
+
+def _edit_distance_without_substitution(a, b):
+    D = np.zeros((len(a) + 1, len(b) + 1), int)
+    D[:, 0], D[0, :] = np.arange(len(a) + 1), np.arange(len(b) + 1)
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            D[i, j] = D[i - 1, j - 1] if a[i - 1] == b[j - 1] else min(D[i - 1, j], D[i, j - 1]) + 1
+    return int(D[-1, -1])
+
+
+def _reference(name):
+    from resynth_lib.course.checks import REGISTRY
+    return REGISTRY[name].reference
+
+
+def _mutants() -> dict:
+    """Exercise name -> [(mistake, function)]."""
+    r = _reference
+    return {
+        "00.hz_to_mel": [("natural log instead of log10", lambda f: 2595.0 * np.log(1.0 + np.asarray(f) / 700.0))],
+        "00.frame_signal": [("one frame too few", lambda x, n, h: r("00.frame_signal")(x, n, h)[:-1])],
+        "00.stft_magnitude": [("no window", _stft_without_window)],
+        "00.mel_filterbank": [("points evenly spaced in Hz", _mel_points_linear_in_hz)],
+        "01.log_sum_exp": [("forgot to add the maximum back", lambda a, axis=-1: np.log(np.sum(
+            np.exp(np.asarray(a) - np.max(a, axis=axis, keepdims=True)), axis=axis)))],
+        "01.e_step": [("ignored the mixing weights", lambda X, w, m, c: r("01.e_step")(
+            X, np.full(len(w), 1.0 / len(w)), m, c))],
+        "01.m_step": [("hard assignments instead of responsibilities", lambda X, resp: r("01.m_step")(
+            X, np.eye(np.asarray(resp).shape[1])[np.asarray(resp).argmax(1)]))],
+        "01.als_update": [("no regularisation", lambda R, V, lam: r("01.als_update")(R, V, 0.0))],
+        "02.info_nce": [("softmax over the wrong axis (candidates and predictions swapped)",
+                         lambda p, c, pos, temperature=1.0: r("02.info_nce")(c, p, pos, temperature))],
+        "02.mask_from_starts": [("each start hides one frame too few", lambda starts, span: r("02.mask_from_starts")(
+            starts, span - 1))],
+        "02.negative_sampling_loss": [("sign error on the negatives", _negative_sampling_sign_error)],
+        "03.assign_clusters": [("Manhattan instead of squared Euclidean distance", _assign_manhattan)],
+        "03.update_centroids": [("sums instead of means", _update_with_sums)],
+        "03.pnmi": [("normalised by the unit entropy", _pnmi_over_unit_entropy)],
+        "04.difference_function": [("absolute instead of squared differences", _difference_absolute)],
+        "04.cmnd": [("forgot the factor tau", _cmnd_without_tau)],
+        "04.vde": [("counted only missed voicing", _vde_misses_only)],
+        "04.gpe": [("frames voiced in the reference only", _gpe_over_reference_voiced)],
+        "04.nearest_codes": [("argmax instead of argmin", lambda z, codebook: (
+            (np.asarray(z)[:, None, :] - np.asarray(codebook)[None]) ** 2).sum(-1).argmax(1))],
+        "04.ema_update": [("replaced the statistics instead of averaging (decay 0)",
+                           lambda *a, **k: r("04.ema_update")(*a, **{**k, "decay": 0.0}))],
+        "05.ge2e_loss": [("forgot the learned scale and offset", lambda e, w, b: r("05.ge2e_loss")(e, 1.0, 0.0))],
+        "05.equal_error_rate": [("scores read the wrong way round", lambda s, labels: r("05.equal_error_rate")(
+            -np.asarray(s, float), labels))],
+        "06.fold_by_period": [("padded with zeros", _fold_with_zeros)],
+        "06.harmonic_source": [("one harmonic too few", lambda f0, **k: r("06.harmonic_source")(
+            f0, **{**k, "n_harmonics": k.get("n_harmonics", 8) - 1}))],
+        "06b.spectral_convergence": [("ratio of squared norms (no square root)", lambda *a: r(
+            "06b.spectral_convergence")(*a) ** 2)],
+        "06b.gl_round": [("returned the input phases unchanged", lambda mag, phase, *a, **k: phase)],
+        "06b.harmonic_amplitudes": [("nearest bin instead of interpolation", _harmonics_nearest_bin)],
+        "07.ctc_collapse": [("blanks do not separate repeats", _collapse_keeping_previous_through_blanks)],
+        "07.edit_distance": [("no substitutions (only insertions and deletions)", _edit_distance_without_substitution)],
+        "07.cross_entropy_bits": [("natural log instead of log2", lambda codes, model, k, smoothing=0.5: float(
+            np.mean(-np.log((np.bincount(np.asarray(model).ravel(), minlength=k)[:k] + smoothing)[np.asarray(codes)]
+                            / (len(np.asarray(model).ravel()) + k * smoothing)))))],
+    }
+
+
+def attach() -> None:
+    """Import every notebook's exercises and set each exercise's ``mutants`` (notebook 00).
+
+    Example
+    -------
+    >>> from resynth_lib.course.checks import REGISTRY
+    >>> attach()
+    >>> all(REGISTRY[name].mutants for name in REGISTRY if not name.startswith(("test.", "demo.")))
+    True
+    """
+    from resynth_lib.course.checks import REGISTRY
+    for module in NOTEBOOK_MODULES:
+        importlib.import_module(f"resynth_lib.course.exercises.{module}")
+    for name, mutants in _mutants().items():
+        REGISTRY[name].mutants = list(mutants)
