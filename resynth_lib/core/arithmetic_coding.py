@@ -83,7 +83,9 @@ class FrequencyTable:
 
 
 class ArithmeticEncoder:
-    """Symbols and their frequency tables in, bytes out (:meth:`finish`). Notebook 07.
+    """Symbols and their frequency tables in, bytes out (:meth:`finish`).
+
+    Taught in notebook 07 (``07_resynthesis_conversion_codec``).
 
     Example
     -------
@@ -129,7 +131,9 @@ class ArithmeticEncoder:
 
 
 class ArithmeticDecoder:
-    """Bytes in; each :meth:`decode` call, given the table the encoder used, returns the next symbol. Notebook 07.
+    """Bytes in; each :meth:`decode` call, given the table the encoder used, returns the next symbol.
+
+    Taught in notebook 07 (``07_resynthesis_conversion_codec``).
 
     Example
     -------

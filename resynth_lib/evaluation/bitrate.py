@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from resynth_lib.content.unit_metrics import run_length_split  # noqa: F401  (part of this module's API)
 from resynth_lib.core.rates import F0_CODE_RATE, UNIT_RATE
 
 
@@ -55,29 +56,6 @@ def cross_entropy_bits(codes, model_codes, k: int, smoothing: float = 0.5) -> fl
     counts = np.bincount(np.asarray(model_codes, np.int64).ravel(), minlength=k)[:k] + smoothing
     bits = -np.log2(counts / counts.sum())
     return float(np.mean(bits[np.asarray(codes, np.int64).ravel()]))
-
-
-def run_length_split(units, max_run: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """Runs of equal units as ``(values, lengths)``; runs longer than ``max_run`` are split.
-
-    Every length is then ``1..max_run``. Lossless: ``np.repeat(values, lengths)`` gives
-    ``units`` back. Units repeat for several frames while a sound lasts, so sending each run
-    once (its unit and its length) can cost fewer bits than sending every frame (notebook 07).
-
-    Example
-    -------
-    >>> v, n = run_length_split([4, 4, 4, 4, 4, 9], max_run=2)
-    >>> v.tolist(), n.tolist()
-    ([4, 4, 4, 9], [2, 2, 1, 1])
-    """
-    from resynth_lib.content.unit_metrics import deduplicate
-    values, lengths = deduplicate(np.asarray(units))
-    reps = -(-lengths // max_run)                              # pieces per run
-    out_v = np.repeat(values, reps)
-    out_n = np.full(len(out_v), max_run)
-    ends = np.cumsum(reps) - 1
-    out_n[ends] = lengths - (reps - 1) * max_run
-    return out_v, out_n
 
 
 def coded_bitrate(codes, model_codes, smoothing: float = 0.5, max_run: int = 16) -> dict:

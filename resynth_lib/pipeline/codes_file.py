@@ -42,7 +42,7 @@ from resynth_lib.core.rates import UNITS_PER_F0_CODE
 
 FORMAT_VERSION = 1
 MODEL_PATH = CHECKPOINT_DIR / "code_model.npz"
-MAX_RUN = 16                 # longer runs are sent as several runs (resynth_lib.evaluation.bitrate.run_length_split)
+MAX_RUN = 16                 # longer runs are sent as several runs (resynth_lib.content.unit_metrics.run_length_split)
 FRAME_BITS = 18              # the number of unit frames: up to 2**18 frames = 87 minutes
 STAT_BITS = 16               # each of an unseen voice's two log-F0 statistics
 LOG_MEAN_RANGE = (math.log(40.0), math.log(800.0))
@@ -50,7 +50,7 @@ LOG_STD_RANGE = (0.0, 1.0)
 
 
 def _runs(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from resynth_lib.evaluation.bitrate import run_length_split
+    from resynth_lib.content.unit_metrics import run_length_split
     return run_length_split(units, MAX_RUN)
 
 
@@ -70,7 +70,9 @@ def _dequantise(q: int, lo: float, hi: float) -> float:
 
 
 class CodeModel:
-    """Counts of the code streams on training data, and the frequency tables the coder uses. Notebook 07.
+    """Counts of the code streams on training data, and the frequency tables the coder uses.
+
+    Taught in notebook 07 (``07_resynthesis_conversion_codec``).
 
     ``unit_bigram[p, u]``: runs of unit ``u`` after a run of unit ``p`` (row ``K``: at the
     start); ``run_lengths[u, n - 1]``: runs of unit ``u`` lasting ``n`` frames;
