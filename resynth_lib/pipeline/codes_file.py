@@ -38,7 +38,7 @@ import numpy as np
 
 from resynth_lib.core.arithmetic_coding import ArithmeticDecoder, ArithmeticEncoder, FrequencyTable
 from resynth_lib.core.config import CHECKPOINT_DIR
-from resynth_lib.core.rates import UNITS_PER_F0_CODE
+from resynth_lib.core.rates import UNIT_RATE, UNITS_PER_F0_CODE
 
 FORMAT_VERSION = 1
 MODEL_PATH = CHECKPOINT_DIR / "code_model.npz"
@@ -154,7 +154,6 @@ class CodeModel:
 
     def decode(self, data: bytes, name: str = "codes"):
         """A codes file's bytes -> :class:`~resynth_lib.pipeline.resynthesiser.Codes` (``PipelineError`` if not one)."""
-        from resynth_lib.core.rates import UNIT_RATE
         from resynth_lib.pipeline.resynthesiser import MAX_SECONDS, Codes, PipelineError
         if len(data) < 2 or data[0] != FORMAT_VERSION:
             raise PipelineError(f"{name}: not a binary codes file of format {FORMAT_VERSION} (write one with "

@@ -371,7 +371,7 @@ class Resynthesiser:
         if len(wav) < MIN_SAMPLES:
             raise PipelineError(f"{name}: {1000 * len(wav) / SAMPLE_RATE:.0f} ms is shorter than one F0 code (80 ms)")
         f0_track = self.f0_track(wav, desc=f"{name}: F0")
-        self.last_unseen = False              # set by recognise: the voice just encoded is none of the speakers
+        self.last_unseen = False              # recognise sets it when the voice is none of the speakers
         if speaker:
             speaker, own = self.check_speaker(speaker), None
         else:
@@ -405,8 +405,8 @@ class Resynthesiser:
     def recognise(self, wav, f0_track: np.ndarray | None = None) -> tuple[str, dict | None]:
         """``(speaker, own_f0_stats)``: whose timbre the decoder will use, and the voice's own F0 statistics.
 
-        The speaker is the d-vector classifier's choice, or for an unseen voice (:meth:`is_unseen`)
-        the training speaker nearest in pitch. The voice's own log-F0 statistics are returned
+        The speaker is the d-vector classifier's choice, or for an unseen voice
+        the training speaker nearest in pitch (:meth:`pitch_outside`). The voice's own log-F0 statistics are returned
         whenever it has voiced speech: normalising each recording with its own range (and sending
         those 32 bits) keeps any voice's register, and lets conversion land on the target's
         range even for a voice the classifier mistakes for a training speaker. ``f0_track`` is
