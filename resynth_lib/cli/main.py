@@ -5,6 +5,7 @@
     resynth corpus stats                                                 (minutes, phones)
     resynth course start [DIR] | build | check | strip                   (notebooks)
     resynth train beta-vae --beta 4 --out data/checkpoints/beta_vae_beta4.pt [--force]   (notebook 01)
+    resynth train info-gan --out data/checkpoints/info_gan.pt [--force]                  (notebook 01)
     resynth train f0vq [--steps N] [--seed S] [--out data/checkpoints/f0_vqvae.pt] [--resume] [--force]   (notebook 04)
     resynth train ssl [--kind hubert|cpc] [--steps N] [--seed S] [--device cpu] [--resume] [--force]   (notebook 02)
     resynth train kmeans [--source ssl|mfcc] [--clusters 100] [--force]                   (notebook 03)
@@ -54,6 +55,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
      "resynth_lib.course.build:main check"),
     (("course", "strip"), "strip outputs from solutions/", "resynth_lib.course.build:main strip"),
     (("train", "beta-vae"), "the beta-VAE of notebook 01 (--beta B --out PATH)", "resynth_lib.concepts.beta_vae:main"),
+    (("train", "info-gan"), "the InfoGAN of notebook 01 (--out PATH)", "resynth_lib.concepts.info_gan:main"),
     (("train", "ssl"), "the CPC- or HuBERT-style speech model of notebook 02 (--kind hubert|cpc)",
      "resynth_lib.content.ssl_train:main"),
     (("train", "kmeans"), "the unit quantiser of notebook 03 (--source ssl|mfcc --clusters K)",

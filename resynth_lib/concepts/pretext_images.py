@@ -141,7 +141,7 @@ class RotationNet(nn.Module):
 
 
 def _as_encoder(model):
-    return model.encoder if isinstance(model, RotationNet) else model
+    return model.encoder if hasattr(model, "encoder") and hasattr(model, "head") else model
 
 
 def _tensor(images) -> torch.Tensor:
@@ -310,13 +310,16 @@ def train_from_scratch(images, labels, test_images, test_labels, steps: int = 30
 
 # ------------------------------------------------------------------ the comparison
 def few_label_curve(encoder, split, per_class=(1, 5, 10), repeats: int = 5, seed: int = 0,
-                    layer: str = "conv2", scratch_steps: int = 300, progress: bool = True) -> dict:
+                    layer: str = "conv2", scratch_steps: int = 300, progress: bool = True,
+                    more_encoders: dict | None = None) -> dict:
     """Accuracy of the four methods in :data:`METHODS` with ``per_class`` labels per class.
 
     Each of ``repeats`` draws of labelled images is shared by all methods: the probe on
     ``encoder``, on a random :class:`DigitEncoder` (seeded by ``seed``: with the same seed and
     width, the pre-trained model's own starting point), on the pixels, and
-    :func:`train_from_scratch`. ``split`` is :func:`load_digit_splits`'s output. Returns
+    :func:`train_from_scratch`. ``more_encoders`` (``{name: encoder}``, e.g. the jigsaw and
+    inpainting encoders of :mod:`resynth_lib.concepts.pretext_jigsaw_inpainting`) adds one
+    probe row each. ``split`` is :func:`load_digit_splits`'s output. Returns
     ``{"per_class", "runs": {method: (len(per_class), repeats)}, "mean", "std"}``.
     Taught in notebook 02 (``02_self_supervised_pretext_tasks``).
 
@@ -332,9 +335,10 @@ def few_label_curve(encoder, split, per_class=(1, 5, 10), repeats: int = 5, seed
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         random_encoder = DigitEncoder(encoder.width).eval()
-    encoders = {"rotation probe": encoder, "random-encoder probe": random_encoder, "pixel probe": None}
+    encoders = {"rotation probe": encoder, **{name: _as_encoder(e) for name, e in (more_encoders or {}).items()},
+                "random-encoder probe": random_encoder, "pixel probe": None}
     per_class = list(per_class)
-    runs = {m: np.zeros((len(per_class), repeats)) for m in METHODS}
+    runs = {m: np.zeros((len(per_class), repeats)) for m in [*encoders, "from scratch"]}
     jobs = [(i, r) for i in range(len(per_class)) for r in range(repeats)]
     if progress:
         from tqdm.auto import tqdm
@@ -391,7 +395,7 @@ def plot_few_label_curve(results: dict, ax=None):
     ax.set_xscale("log")
     ax.set_xticks(results["per_class"], [str(k) for k in results["per_class"]])
     ax.set(xlabel="labelled images per class", ylabel="test accuracy",
-           title="Few labels: rotation pre-training vs baselines")
+           title="Few labels: pre-trained probes vs baselines")
     ax.grid(alpha=0.3)
     ax.legend()
     return ax

@@ -143,7 +143,8 @@ def train_acoustic(data: list[dict], valid: list[dict] | None = None, steps: int
     >>> len(hist["mel"]), hist["step"][-1]
     (3, 3)
     """
-    n_units = max(100, int(max(d["units"].max() for d in data)) + 1)
+    n_units = (model_kw or {}).get("n_units") or max(100, int(max(d["units"].max() for d in data)) + 1)
+    model_kw = {k: v for k, v in (model_kw or {}).items() if k != "n_units"}
     with seeded(seed):
         model = AcousticModel(n_units=n_units, n_speakers=n_speakers, **(model_kw or {})).to(device)
         opt = torch.optim.AdamW(model.parameters(), lr, weight_decay=1e-4)
@@ -175,8 +176,11 @@ def train_acoustic(data: list[dict], valid: list[dict] | None = None, steps: int
     return model.eval().cpu(), history
 
 
-def cached_acoustic_data(split: str, progress: bool = True) -> list[dict]:
-    """:func:`acoustic_data` of a corpus split with the shipped quantiser, cached in ``runs/acoustic_data_<split>.pt``.
+def cached_acoustic_data(split: str, progress: bool = True, n_units: int = 100) -> list[dict]:
+    """:func:`acoustic_data` of a corpus split with a shipped quantiser, cached in ``runs/acoustic_data_<split>.pt``.
+
+    ``n_units`` picks the quantiser (``units_ssl_k<n_units>.npz``); caches of K other than
+    100 are named ``acoustic_data_<split>_k<K>.pt``.
 
     ``runs/`` is relative to the working directory. The first call codes every utterance
     of the split (minutes for the training split) and saves the list; later calls read
@@ -197,12 +201,14 @@ def cached_acoustic_data(split: str, progress: bool = True) -> list[dict]:
     ...         os.chdir(here)
     1
     """
+    from resynth_lib.content.units import load_quantiser
     from resynth_lib.data.corpus import load_corpus
-    cache = Path("runs") / f"acoustic_data_{split}.pt"
+    cache = Path("runs") / (f"acoustic_data_{split}.pt" if n_units == 100 else f"acoustic_data_{split}_k{n_units}.pt")
     if cache.exists():
         return torch.load(cache, weights_only=False)
     corpus = load_corpus()
-    data = acoustic_data(corpus.utterances(split=split), corpus.speakers, progress=progress)
+    data = acoustic_data(corpus.utterances(split=split), corpus.speakers, load_quantiser(source="ssl", n_units=n_units),
+                         progress=progress)
     cache.parent.mkdir(exist_ok=True)
     torch.save(data, cache)
     return data
@@ -232,18 +238,20 @@ def main(argv=None) -> int:
     parser.add_argument("--hidden", type=int, default=128, help="GRU width per direction")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--clusters", type=int, default=100, help="units of units_ssl_k<K>.npz (default 100)")
     parser.add_argument("--out", default=str(CHECKPOINT_DIR / "acoustic.pt"))
     parser.add_argument("--resume", action="store_true", help="continue from runs/<out>_resume.pt")
     args = parser.parse_args(argv)
     if args.frames % UNITS_PER_F0_CODE:
         parser.error(f"--frames must be a multiple of {UNITS_PER_F0_CODE}")
     out = parser.output(args)
-    train, valid = cached_acoustic_data("train"), cached_acoustic_data("valid")
+    train, valid = (cached_acoustic_data(split, n_units=args.clusters) for split in ("train", "valid"))
     model, history = train_acoustic(train, valid, args.steps, args.batch_size, args.frames, args.lr, args.seed,
-                                    model_kw={"channels": args.channels, "hidden": args.hidden},
+                                    model_kw={"channels": args.channels, "hidden": args.hidden, "n_units": args.clusters},
                                     checkpoint_path=Path("runs") / f"{out.stem}_resume.pt", resume=args.resume,
                                     device=args.device)
     record = {"command": "resynth train acoustic " + " ".join(argv or []), "steps": args.steps,
+              "units": f"SSL units, K={args.clusters} (units_ssl_k{args.clusters}.npz)",
               "batch_size": args.batch_size, "frames": args.frames, "lr": args.lr, "seed": args.seed,
               "parameters": sum(p.numel() for p in model.parameters()), "torch_threads": torch.get_num_threads(),
               "train_utterances": len(train), "valid_utterances": len(valid),

@@ -170,11 +170,15 @@ def main(argv=None) -> int:
     from resynth_lib.data.corpus import SILENCE, load_corpus
     parser = TrainingCommand("resynth train unit-phones", main.__doc__)
     parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--out", default=str(CHECKPOINT_DIR / "unit_phone_recogniser.pt"))
+    parser.add_argument("--clusters", type=int, default=100, help="read the units of units_ssl_k<K>.npz (default 100)")
+    parser.add_argument("--out", default=None, help="default data/checkpoints/unit_phone_recogniser.pt for K=100, "
+                        "unit_phone_recogniser_k<K>.pt otherwise")
     args = parser.parse_args(argv)
+    suffix = "" if args.clusters == 100 else f"_k{args.clusters}"
+    args.out = args.out or str(CHECKPOINT_DIR / f"unit_phone_recogniser{suffix}.pt")
     out = parser.output(args)
     corpus = load_corpus()
-    quantiser = load_quantiser(source="ssl")
+    quantiser = load_quantiser(source="ssl", n_units=args.clusters)
     phones = [p for p in corpus.phone_inventory if p != SILENCE]
     units = {s: [quantiser.units(u.waveform()) for u in corpus.utterances(split=s)] for s in ("train", "valid", "test")}
     model, history = train_unit_recogniser(units["train"], corpus.utterances(split="train"), phones, args.epochs,
@@ -182,7 +186,7 @@ def main(argv=None) -> int:
                                            valid=(units["valid"], corpus.utterances(split="valid")))
     per = {s: model.error_rate(units[s], corpus.utterances(split=s)) for s in ("valid", "test")}
     record = {"command": "resynth train unit-phones " + " ".join(argv or []), "epochs": args.epochs,
-              "seed": args.seed, "units": "SSL units, K=100 (units_ssl_k100.npz)", "trained_on": "train split",
+              "seed": args.seed, "units": f"SSL units, K={args.clusters} (units_ssl_k{args.clusters}.npz)", "trained_on": "train split",
               "wall_seconds": round(history["seconds"], 1), "loss_curve": history["loss"],
               "valid_per_curve": history["valid_per"], "kept_epoch": history.get("best_epoch"),
               "selection": "the epoch with the lowest validation PER", "per": per,
