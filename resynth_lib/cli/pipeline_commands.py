@@ -174,7 +174,7 @@ def encode(args, r) -> None:
     >>> args = argparse.Namespace(input=str(tmp / "in.wav"), output=str(tmp / "codes.json"), speaker="awb",
     ...                           force=False)
     >>> encode(args, Resynthesiser())
-    wrote .../codes.json: 50 units, 13 F0 codes, speaker awb; 332 + 54 + 2.0 = 388 bit/s
+    wrote .../codes.json: 50 units, 13 F0 codes, speaker awb; 448 + 54 + 2.0 = 504 bit/s
     >>> shutil.rmtree(tmp)
     """
     out = _free(Path(args.output), args.force, CODES_SUFFIXES)
@@ -381,7 +381,7 @@ def main(argv) -> int:
     >>> tmp = Path(tempfile.mkdtemp())
     >>> _ = save_audio(tmp / "in.wav", load_corpus().utterances(split="test", speaker="awb")[0].waveform()[:16000])
     >>> main(["encode", str(tmp / "in.wav"), "-o", str(tmp / "codes.json"), "--speaker", "awb"])
-    wrote .../codes.json: 50 units, 13 F0 codes, speaker awb; 332 + 54 + 2.0 = 388 bit/s
+    wrote .../codes.json: 50 units, 13 F0 codes, speaker awb; 448 + 54 + 2.0 = 504 bit/s
     0
     >>> main(["encode", str(tmp / "in.wav"), "-o", str(tmp / "codes.json")])     # the output exists
     4

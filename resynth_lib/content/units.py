@@ -2,8 +2,11 @@
 
 The paper's content stream is a sequence of integers: each 20 ms frame of a
 self-supervised model's chosen layer is replaced by the index of its nearest k-means
-centroid (K = 100). This module connects :mod:`resynth_lib.content.kmeans` to the speech
-features:
+centroid (K = 100). Two SSL quantisers ship: K = 100, as in the paper (the HiFi-GAN decoder of
+notebook 06 reads it), and K = 500, which keeps more of the phones (PNMI, ABX and the
+unit-id recogniser in ``benchmarks/results/unit_study.md``) and which the course's default
+frame-rate decoder reads (notebook 07). This module connects :mod:`resynth_lib.content.kmeans`
+to the speech features:
 
 * :data:`SOURCES` -- which features to quantise: ``"ssl"`` (the content layer chosen in
   notebook 02, :func:`resynth_lib.content.ssl_models.load_content_model`) or ``"mfcc"`` (39 MFCC with

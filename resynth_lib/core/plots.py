@@ -25,7 +25,7 @@ from resynth_lib.core.rates import SAMPLE_RATE
 _BOXES = [
     ("data", "speech\nwaveform", "00", 0.09, 0.5),
     ("ssl", "self-supervised\nencoder (CPC/HuBERT)", "02", 0.29, 0.85),
-    ("kmeans", "k-means: K=100\nunits at 50 Hz", "03", 0.53, 0.85),
+    ("kmeans", "k-means: K=100|500\nunits at 50 Hz", "03", 0.53, 0.85),
     ("pitch", "F0 (YIN / YAAPT)\n+ VQ-VAE, 12.5 Hz", "04", 0.42, 0.5),
     ("speaker", "speaker encoder\n128-d embedding", "05", 0.42, 0.15),
     ("vocoder", "decoder: HiFi-GAN |\nacoustic model + wave", "06, 06b", 0.74, 0.5),

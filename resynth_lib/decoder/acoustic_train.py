@@ -238,7 +238,8 @@ def main(argv=None) -> int:
     parser.add_argument("--hidden", type=int, default=128, help="GRU width per direction")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--clusters", type=int, default=100, help="units of units_ssl_k<K>.npz (default 100)")
+    parser.add_argument("--clusters", type=int, default=500, help="units of units_ssl_k<K>.npz (default 500, the "
+                        "shipped model's; 100 made acoustic_k100.pt)")
     parser.add_argument("--out", default=str(CHECKPOINT_DIR / "acoustic.pt"))
     parser.add_argument("--resume", action="store_true", help="continue from runs/<out>_resume.pt")
     args = parser.parse_args(argv)

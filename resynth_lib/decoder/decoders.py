@@ -124,6 +124,11 @@ class FrameRateDecoder:
         from resynth_lib.decoder.acoustic import predict
         return predict(self.acoustic, item["units"], item["f0_codes"], int(item["speaker"]), item["f0_hz"])
 
+    @property
+    def n_units(self) -> int:
+        """The size of the unit codebook the acoustic model reads (the pipeline picks its quantiser by it)."""
+        return int(self.acoustic.config["n_units"])
+
     def waveform(self, mel: np.ndarray, f0_hz=None, voiced=None) -> np.ndarray:
         """The waveform stage alone: log-mel ``(T, 80)`` (and, for harmonic-noise, F0 and voicing at 5 ms)."""
         if self.stage == "griffin-lim":
@@ -153,6 +158,11 @@ class HiFiGANDecoder:
         from resynth_lib.decoder.hifigan import load_vocoder
         self.vocoder = load_vocoder(path)
         self.chunk, self.overlap = chunk, overlap          # overlap: beyond the generator's 28-frame receptive field
+
+    @property
+    def n_units(self) -> int:
+        """The size of the unit codebook the vocoder was trained on."""
+        return int(self.vocoder.config["n_units"])
 
     def __call__(self, item: dict) -> np.ndarray:
         from resynth_lib.decoder.hifigan import source_phase_at, synthesise

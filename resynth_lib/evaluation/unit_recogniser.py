@@ -133,10 +133,12 @@ def train_unit_recogniser(unit_sequences, utterances, phones: list[str], epochs:
     return model.eval(), history
 
 
-def load_unit_phone_recogniser(path=None) -> UnitPhoneRecogniser:
-    """The shipped unit-id recogniser (``data/checkpoints/unit_phone_recogniser.pt``), or the one at ``path``.
+def load_unit_phone_recogniser(path=None, n_units: int = 100) -> UnitPhoneRecogniser:
+    """The shipped unit-id recogniser for ``n_units`` units, or the one at ``path``.
 
-    ``resynth evaluate`` loads it for the units' ceiling row (notebooks 06b and 07).
+    ``data/checkpoints/unit_phone_recogniser.pt`` reads the K=100 units,
+    ``unit_phone_recogniser_k<K>.pt`` the others. ``resynth evaluate`` loads the one for the
+    default system's units for the units' ceiling row (notebooks 06b and 07).
 
     Example
     -------
@@ -145,8 +147,9 @@ def load_unit_phone_recogniser(path=None) -> UnitPhoneRecogniser:
     (100, False)
     """
     from resynth_lib.core.checkpoints import load_checkpoint
-    return load_checkpoint(UnitPhoneRecogniser, path if path is not None else
-                        CHECKPOINT_DIR / "unit_phone_recogniser.pt", "train one with `resynth train unit-phones`")
+    name = "unit_phone_recogniser.pt" if n_units == 100 else f"unit_phone_recogniser_k{n_units}.pt"
+    return load_checkpoint(UnitPhoneRecogniser, path if path is not None else CHECKPOINT_DIR / name,
+                           f"train one with `resynth train unit-phones --clusters {n_units}`")
 
 
 def main(argv=None) -> int:

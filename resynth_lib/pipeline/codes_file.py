@@ -184,6 +184,17 @@ class CodeModel:
         return Codes(np.array(units, np.int64), np.array(f0_codes, np.int64), speaker, self.n_units, self.n_f0_codes,
                      self.speakers, f0_stats)
 
+    def fits(self, codes) -> bool:
+        """Whether this model can write ``codes``: the same codebook sizes, a known speaker.
+
+        >>> from resynth_lib.pipeline.resynthesiser import Codes
+        >>> model = CodeModel.fit([Codes(np.zeros(8, np.int64), np.zeros(2, np.int64), "slt", 3, 2)])
+        >>> model.fits(Codes(np.zeros(8, np.int64), np.zeros(2, np.int64), "slt", 5, 2))
+        False
+        """
+        return ((codes.n_units, codes.n_f0_codes) == (self.n_units, self.n_f0_codes)
+                and codes.speaker in self.speakers)
+
     def _check(self, codes) -> None:
         if (codes.n_units, codes.n_f0_codes) != (self.n_units, self.n_f0_codes) or codes.speaker not in self.speakers:
             raise ValueError(f"codes ({codes.n_units} units, {codes.n_f0_codes} F0 codes, speaker {codes.speaker!r}) do "
@@ -233,8 +244,8 @@ class CodeModel:
 
         Example
         -------
-        >>> CodeModel.load().n_units
-        100
+        >>> CodeModel.load().n_units                             # the default decoder's units
+        500
         """
         with np.load(Path(path)) as z:
             record_path = Path(path).with_suffix(".json")

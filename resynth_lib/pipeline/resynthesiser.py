@@ -31,6 +31,7 @@ HASH_FILE = CHECKPOINT_DIR / "SHA256SUMS"
 #: speaker encoder and centroids, the decoders (HiFi-GAN; acoustic model and harmonic-noise stage), and the
 #: probabilities of the binary codes file.
 PIPELINE_FILES = ("checkpoints/content_layer.json", "checkpoints/ssl_cpc.pt", "checkpoints/units_ssl_k100.npz",
+                  "checkpoints/units_ssl_k500.npz",
                   "checkpoints/f0_vqvae.pt", "f0_stats.json", "checkpoints/dvector.pt",
                   "checkpoints/speaker_centroids.npz", "checkpoints/vocoder.pt",
                   "checkpoints/acoustic.pt", "checkpoints/harmonic_noise.pt", "checkpoints/code_model.npz")
@@ -334,11 +335,12 @@ class Resynthesiser:
         from resynth_lib.speaker.classifier import SpeakerClassifier
         if verify:
             verify_checkpoints()
-        self.quantiser = load_quantiser(source=units)
-        self.f0_model = load_f0_vqvae()
-        self.f0_stats = load_f0_stats(CHECKPOINT_DIR.parent / "f0_stats.json")
         self.decoder_name = decoder or (DEFAULT_DECODER if vocoder_path is None else "hifigan")
         self.decoder = load_decoder(self.decoder_name, vocoder_path)
+        # each decoder was trained on one codebook: K = 500 for the frame-rate decoder, 100 for the paper's HiFi-GAN
+        self.quantiser = load_quantiser(source=units, n_units=self.decoder.n_units)
+        self.f0_model = load_f0_vqvae()
+        self.f0_stats = load_f0_stats(CHECKPOINT_DIR.parent / "f0_stats.json")
         self.classifier = SpeakerClassifier.load(CHECKPOINT_DIR / "speaker_centroids.npz")
         self.last_unseen = False                 # whether the last voice recognised was none of the speakers
         self._content = None                     # (content model, layer), loaded for long files

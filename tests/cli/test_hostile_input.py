@@ -14,7 +14,7 @@ from resynth_lib.cli import pipeline_commands as PC
 from resynth_lib.data.corpus import load_corpus
 from resynth_lib.pipeline.resynthesiser import MAX_SECONDS, Codes, Resynthesiser
 
-GOOD = {"units": [1, 2, 3, 4, 5], "f0_codes": [3, 4], "speaker": "awb", "n_units": 100, "n_f0_codes": 20}
+GOOD = {"units": [1, 2, 3, 4, 5], "f0_codes": [3, 4], "speaker": "awb", "n_units": 500, "n_f0_codes": 20}
 
 
 def codes(**change):
@@ -51,7 +51,7 @@ CASES = [
     ("decode no_f0.json -o o.wav", 1, "not a codes file"),
     ("decode deep.json -o o.wav", 1, "not a codes file"),
     ("decode empty_units.json -o o.wav", 1, "non-empty list"),
-    ("decode big_codebook.json -o o.wav", 1, "these models use 100"),
+    ("decode big_codebook.json -o o.wav", 1, "these models use 500"),
     ("decode negative.json -o o.wav", 1, "out of range"),
     ("decode huge_int.json -o o.wav", 1, "out of range"),
     ("decode nested.json -o o.wav", 1, "integers only"),

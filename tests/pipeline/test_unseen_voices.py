@@ -53,3 +53,12 @@ def test_bad_f0_statistics_in_a_codes_file_are_refused(bad):
     text = P.Codes(np.arange(4), np.array([1]), "awb").to_json().replace('"seconds"', f'"f0_stats": {__import__("json").dumps(bad)}, "seconds"')
     with pytest.raises(P.PipelineError, match="f0_stats"):
         P.Codes.from_json(text)
+
+
+def test_the_readme_quotes_the_shipped_unseen_voice_summary():
+    from resynth_lib.core.config import REPO_ROOT
+    record = (REPO_ROOT / "benchmarks" / "results" / "unseen_voices.md").read_text().splitlines()
+    start = record.index("## Summary") + 2
+    summary = [line for line in record[start:start + 6] if line.startswith("|")]
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert len(summary) == 6 and all(line in readme for line in summary), "re-copy the summary table into the README"
