@@ -10,7 +10,10 @@ command writes ``notebooks/`` from them::
 (``resynth course build | check | strip`` run the same three.) In a solution, the code a
 student writes sits inside a function between ``### BEGIN SOLUTION`` and ``### END SOLUTION``. The build replaces that region by a stub
 raising ``NotImplementedError``; lines ``### HINT: ...`` inside the region survive as
-comments and their text goes into the error message. The first code cell of every
+comments and their text goes into the error message, and lines ``### SCAFFOLD: <code>``
+become ``<code>`` after the ``raise`` (a skeleton with ``...`` where the student's work goes).
+The stub hint says *what* to compute and why, in words; the checker's hint, printed after a
+FAIL, is more concrete; neither holds a line of the solution. The first code cell of every
 notebook calls ``start_notebook(name, role="solution")``, which the build turns into
 ``role="student"`` so the exercise checker knows which version it runs in.
 
@@ -41,6 +44,7 @@ from pathlib import Path
 from resynth_lib.core.config import REPO_ROOT, CourseConfig, set_seed
 
 BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "### HINT:"
+SCAFFOLD = "### SCAFFOLD:"
 SOLUTIONS_DIR = REPO_ROOT / "solutions"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 #: In notebooks/: the SHA-256 of every notebook as the build last wrote it. A file whose text
@@ -92,9 +96,14 @@ def make_stub_source(source: str) -> str:
     """Replace every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region by a stub.
 
     The stub keeps the region's indentation and its ``### HINT:`` lines (as comments and in
-    the ``NotImplementedError`` message); code outside the regions is kept as it is. An
-    unclosed or nested region raises ``ValueError``. Taught in notebook 00
-    (``00_audio_and_data``), "how exercises work".
+    the ``NotImplementedError`` message); code outside the regions is kept as it is. Lines
+    ``### SCAFFOLD: <code>`` in a region are the stub's skeleton: each becomes ``<code>`` at
+    the region's indentation (any indentation after ``### SCAFFOLD: `` is kept, so a loop's
+    body can be indented), placed *after* the ``raise``, so an untouched stub still reports
+    "not attempted"; the ``# YOUR CODE HERE`` line then says to delete the ``raise``. In the
+    solution they are comments, so the solution runs unchanged. An unclosed or nested
+    region raises ``ValueError``. Taught in notebook 00 (``00_audio_and_data``), "how
+    exercises work".
 
     Example
     -------
@@ -107,26 +116,50 @@ def make_stub_source(source: str) -> str:
         # YOUR CODE HERE
         raise NotImplementedError("Exercise not attempted yet.")
     print(add_one(1))
+
+    With a hint and a scaffold (the loop body keeps its extra indentation):
+
+    >>> print(make_stub_source('''def squares(n):
+    ...     ### BEGIN SOLUTION
+    ...     ### HINT: one square per number below n
+    ...     ### SCAFFOLD: out = []
+    ...     ### SCAFFOLD: for i in range(n):
+    ...     ### SCAFFOLD:     out.append(...)
+    ...     ### SCAFFOLD: return out
+    ...     return [i * i for i in range(n)]
+    ...     ### END SOLUTION'''))
+    def squares(n):
+        # Hint: one square per number below n
+        # YOUR CODE HERE (delete the raise below when you start)
+        raise NotImplementedError("Exercise not attempted yet. Hint: one square per number below n")
+        out = []
+        for i in range(n):
+            out.append(...)
+        return out
     """
-    out, region, indent, hints = [], False, "", []
+    out, region, indent, hints, scaffold = [], False, "", [], []
     for line in source.split("\n"):
         stripped = line.strip()
         if stripped.startswith(BEGIN):
             if region:
                 raise ValueError(f"nested {BEGIN!r} in:\n{source}")
-            region, indent, hints = True, line[: len(line) - len(line.lstrip())], []
+            region, indent, hints, scaffold = True, line[: len(line) - len(line.lstrip())], [], []
         elif stripped.startswith(END):
             if not region:
                 raise ValueError(f"{END!r} without {BEGIN!r} in:\n{source}")
             region = False
             hint = " ".join(hints)
             out.extend(f"{indent}# Hint: {h}" for h in hints)
-            out.append(f"{indent}# YOUR CODE HERE")
+            out.append(f"{indent}# YOUR CODE HERE" + (" (delete the raise below when you start)" if scaffold else ""))
             message = "Exercise not attempted yet." + (f" Hint: {hint}" if hint else "")
             out.append(f"{indent}raise NotImplementedError({json.dumps(message, ensure_ascii=False)})")
+            out.extend(f"{indent}{code}" if code.strip() else "" for code in scaffold)
         elif region:
             if stripped.startswith(HINT):
                 hints.append(stripped[len(HINT):].strip())
+            elif stripped.startswith(SCAFFOLD):
+                code = line.lstrip()[len(SCAFFOLD):].rstrip()
+                scaffold.append(code.removeprefix(" "))
         else:
             out.append(line)
     if region:

@@ -31,7 +31,9 @@ register(Exercise(
     "00.hz_to_mel",
     reference=_hz_to_mel_htk,
     cases=lambda: [((np.array([0.0, 700.0, 1000.0, 4000.0, 8000.0]),), {}), ((440.0,), {})],
-    hint="m = 2595 * log10(1 + f / 700); numpy's np.log10 works on whole arrays",
+    hint="m(f) = A log10(1 + f / 700) with A chosen so that 1000 Hz is 1000 mel (HTK rounds it to 2595); use "
+         "np.log10, not np.log (the natural logarithm), and np.asarray so that a number, a list and an array all "
+         "work. Check: 0 Hz is 0 mel, 700 Hz is A log10(2), about 781 mel.",
 ))
 
 register(Exercise(
@@ -39,7 +41,12 @@ register(Exercise(
     reference=audio.frame_signal,
     cases=lambda: [((np.arange(10.0), 4, 2), {}), ((_noise(1000, 1), 400, 160), {}),
                    ((_noise(16000, 2), 1024, 256), {}), ((np.arange(7.0), 7, 3), {})],
-    hint="there are 1 + (len(x) - frame_length) // hop_length frames; row i starts at i * hop_length",
+    hint="Steps: (1) count the frames: the first one starts at sample 0, and every further hop must still leave room "
+         "for a whole frame, so it is 1 plus the integer division (//) of the samples left after the first frame by "
+         "hop_length; (2) fill an array of n_frames rows and frame_length columns, row i being the slice of x from "
+         "i * hop_length, frame_length samples long. A loop is fine; np.arange for the starts as a column plus "
+         "np.arange for the offsets as a row builds all indices at once by broadcasting. The checker includes a "
+         "signal exactly one frame long (7 samples, frame_length 7, hop 3): one frame.",
 ))
 
 
@@ -52,8 +59,10 @@ register(Exercise(
     reference=_stft_magnitude_uncentred,
     cases=lambda: [((_noise(2048, 3), 512, 128), {}), ((_noise(4000, 4), 400, 160), {}),
                    ((np.sin(2 * np.pi * 1000 * np.arange(1024) / 16000), 256, 256), {})],
-    hint="frame the signal, multiply every frame by the periodic Hann window "
-         "0.5 - 0.5 cos(2 pi n / n_fft), take np.abs(np.fft.rfft(frames, axis=1)) and transpose to (bins, frames)",
+    hint="Steps: build the window from np.arange(n_fft) and np.cos with the formula in the markdown "
+         "(dividing by n_fft; np.hanning is the symmetric window and does not match); frame_signal with frame_length "
+         "n_fft gives (n_frames, n_fft); multiply by the window (it broadcasts over the rows); np.fft.rfft along axis "
+         "1 gives (n_frames, 1 + n_fft // 2) complex numbers; take np.abs and transpose (.T) to (bins, frames).",
     rtol=1e-4, atol=1e-4,
 ))
 
@@ -67,8 +76,11 @@ register(Exercise(
     reference=_mel_filterbank_htk,
     cases=lambda: [((16000, 512, 10, 0.0, 8000.0), {}), ((16000, 1024, 80, 0.0, 8000.0), {}),
                    ((22050, 1024, 40, 60.0, 7600.0), {})],
-    hint="place n_mels + 2 points evenly on the HTK mel scale from fmin to fmax, convert them back to Hz; "
-         "filter m rises linearly from point m to m+1 (peak 1) and falls to 0 at point m+2; "
-         "the bin frequencies are np.linspace(0, sample_rate / 2, 1 + n_fft // 2)",
+    hint="Steps: bin frequencies with np.linspace from 0 to sample_rate / 2 (1 + n_fft // 2 points); edges with "
+         "np.linspace from hz_to_mel(fmin) to hz_to_mel(fmax) (n_mels + 2 points), then back to Hz by solving m = "
+         "2595 log10(1 + f / 700) for f; slice the edges three ways, [:-2], [1:-1] and [2:], each as a column "
+         "(n_mels, 1) with [:, None]: left feet, peaks, right feet; the rising line divides the distance above the "
+         "left foot by the left width, the falling line the distance below the right foot by the right width; combine "
+         "with np.minimum and clip with np.maximum at 0. Edges spaced evenly in Hz instead of mel fail the check.",
     rtol=1e-4, atol=1e-5,
 ))

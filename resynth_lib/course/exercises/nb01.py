@@ -60,8 +60,11 @@ register(Exercise(
     "01.log_sum_exp",
     reference=gmm_em.logsumexp,
     cases=_log_sum_exp_cases,
-    hint="take m = the maximum along the axis (keepdims=True); return m + log(sum(exp(a - m))) "
-         "with m squeezed back; the naive log(sum(exp(a))) overflows at exp(1000)",
+    hint="Steps: np.max with keepdims=True gives the shift m (it broadcasts against a); where m is not finite "
+         "(np.isfinite), use 0 instead (np.where); np.exp of a minus m, summed over the axis, then np.log; add m back "
+         "with the kept axis removed (np.squeeze). A with np.errstate block can silence the log(0) warning. The "
+         "checker uses entries of +/-1000 (the naive formula overflows or gives log 0) and rows with -inf entries, "
+         "which must not give NaN.",
     rtol=1e-7, atol=1e-9,
 ))
 
@@ -87,9 +90,13 @@ register(Exercise(
     "01.e_step",
     reference=_e_step_full,
     cases=_e_step_cases,
-    hint="for each k: log weights[k] + log N(x; means[k], covariances[k]) with "
-         "log N = -0.5 (d log 2pi + log det S + (x-mu)^T S^-1 (x-mu)); then log p(x) = log-sum-exp over k, "
-         "resp = exp(log joint - log p(x)), and return (resp, mean of log p(x)); stay in the log domain",
+    hint="Steps, for each component k: factor the covariance with np.linalg.cholesky (lower triangular L); solve L "
+         "y = (X - means[k]).T with np.linalg.solve, y is (d, n), and the Mahalanobis distance of each point is its "
+         "column's sum of squares; the log-determinant is twice the sum of np.log of the diagonal of L; log N = -0.5 "
+         "(d log 2 pi + log det + Mahalanobis), plus the log of weights[k]. Then log p(x) is log_sum_exp over axis 1, "
+         "the responsibilities np.exp of the log joint minus log p(x) as a column, and the second output "
+         "float(mean of log p(x)). The checker has points 40 units from every mean: their densities underflow to 0 "
+         "outside logs.",
     rtol=1e-6, atol=1e-8,
 ))
 
@@ -111,9 +118,11 @@ register(Exercise(
     "01.m_step",
     reference=_m_step_full,
     cases=_m_step_cases,
-    hint="N_k = resp[:, k].sum(); weights = N_k / n; means[k] = resp[:, k] @ X / N_k; "
-         "covariances[k] = (resp[:, k, None] * (X - means[k])).T @ (X - means[k]) / N_k "
-         "+ 1e-6 * identity; return (weights, means, covariances)",
+    hint="Steps: sum resp over the points (axis 0) for N_k, shape (K,); the weights are N_k / n; all means at once "
+         "with one matrix product, resp.T @ X (K, d), divided by N_k as a column (N_k[:, None]); for each k, centre X "
+         "on means[k], weight the centred rows by resp[:, k] (as a column, resp[:, k, None]), multiply the transpose "
+         "of the weighted rows by the unweighted ones, divide by N_k[k] and add 1e-6 * np.eye(d). The first input has "
+         "hard 0/1 responsibilities: there the answer is each cluster's mean and biased covariance (divided by N_k).",
     rtol=1e-6, atol=1e-8,
 ))
 
@@ -133,8 +142,11 @@ register(Exercise(
     "01.als_update",
     reference=factors.als_update_users,
     cases=_als_cases,
-    hint="R is (items, users); for each user u: o = ~np.isnan(R[:, u]), Vo = V[o]; "
-         "U[u] = np.linalg.solve(Vo.T @ Vo + lam * np.eye(rank), Vo.T @ R[o, u]); return U of shape (users, rank)",
+    hint="R is (items, users) with NaN where a rating is missing, V is (items, rank); return U (users, rank). For "
+         "each user u: the rated items are ~np.isnan of column u; with A the rows of V for those items and y their "
+         "ratings, the ridge solution x solves (A^T A + lam I) x = A^T y: np.linalg.solve with np.eye(rank) for I. "
+         "The checker includes lam = 0 and a different NaN pattern for every user, so the mask must be rebuilt per "
+         "user.",
     rtol=1e-6, atol=1e-8,
 ))
 

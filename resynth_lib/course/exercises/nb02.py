@@ -54,9 +54,10 @@ register(Exercise(
     "02.info_nce",
     reference=ssl.info_nce,
     cases=_info_nce_cases,
-    hint="scores = torch.einsum('bnd,bmd->bnm', predictions, candidates) / temperature; every prediction's "
-         "row of M scores is a classification problem whose right answer is positive[n]: "
-         "F.cross_entropy(scores.reshape(B * N, M), positive.expand(B, N).reshape(-1))",
+    hint="Steps: torch.einsum with subscripts 'bnd,bmd->bnm' gives all dot products (B, N, M); divide by temperature; "
+         "F.cross_entropy takes (rows, classes) logits and (rows,) integer targets, and averages by default: reshape "
+         "the scores to (B * N, M), and the targets, one per n and the same for every b, with .expand(B, N) and then "
+         ".reshape(-1). The checker also uses temperature 0.1.",
     rtol=1e-5, atol=1e-6,
 ))
 
@@ -73,8 +74,10 @@ register(Exercise(
     "02.mask_from_starts",
     reference=ssl.mask_from_starts,
     cases=_mask_cases,
-    hint="start from an all-False mask of the same shape; for offset in range(span) set "
-         "mask[:, offset:] |= starts[:, :frames - offset] (a start at t hides t, t+1, ..., t+span-1)",
+    hint="Steps: np.zeros_like(starts, dtype=bool) as the mask; for each offset from 0 to min(span, frames) - 1, or "
+         "(|=) into the mask from column offset onwards the starts up to column frames - offset "
+         "(slice the last axis, [..., a:b]). The checker has a span of 10 on rows of 8 frames, where a slice stop "
+         "frames - offset would go negative, and rows without any start.",
     rtol=0.0, atol=0.0,
 ))
 
@@ -99,10 +102,11 @@ register(Exercise(
     "02.negative_sampling_loss",
     reference=word2vec.negative_sampling_loss,
     cases=_loss_cases,
-    hint="pos = (centre_vecs * context_vecs).sum(-1) is (B,); neg = torch.einsum('bd,bkd->bk', centre_vecs, "
-         "negative_vecs) is (B, K); return -(F.logsigmoid(pos) + F.logsigmoid(-neg).sum(-1)).mean() -- "
-         "note the minus sign inside the second logsigmoid, and F.logsigmoid rather than "
-         "torch.log(torch.sigmoid(...)), which gives -inf for large scores",
+    hint="Steps: the positive scores are an elementwise product summed over the last axis, (B,); the noise scores are "
+         "a batched dot product, (B, K): torch.einsum over d keeping b and k, or torch.bmm with the centre vectors "
+         "unsqueezed to (B, D, 1); apply F.logsigmoid to the positive scores and to MINUS the noise scores, sum the "
+         "latter over K, add the two, negate and take .mean(). The checker uses scores near +/-1000: "
+         "torch.log(torch.sigmoid(...)) gives -inf there.",
     rtol=1e-6, atol=1e-8,
 ))
 

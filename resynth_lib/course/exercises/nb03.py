@@ -57,8 +57,10 @@ register(Exercise(
     "03.assign_clusters",
     reference=kmeans.assign_clusters,
     cases=_assign_cases,
-    hint="X is (N, D), centroids (K, D): d = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(-1) is (N, K); "
-         "labels = d.argmin(1); return (labels, d[np.arange(len(X)), labels])",
+    hint="Steps: the squared norms of the points as a column (N, 1), those of the centroids as a row (1, K), and the "
+         "cross term X @ centroids.T (N, K) combine into |x|^2 - 2 x.mu + |mu|^2; clip with np.maximum(..., 0); "
+         "labels from .argmin(1); pick each row's distance at its label with fancy indexing "
+         "(np.arange(N) for the rows) or np.take_along_axis. Return a tuple (labels, distances), both of length N.",
     rtol=1e-6, atol=1e-8,
 ))
 
@@ -78,10 +80,12 @@ register(Exercise(
     "03.update_centroids",
     reference=kmeans.update_centroids,
     cases=_update_cases,
-    hint="for each k with points, new[k] = X[labels == k].mean(0) (keep the old centroid otherwise); "
-         "then the empty clusters, in index order, move onto the points farthest from their own new centroid: "
-         "d2 = ((X - new[labels]) ** 2).sum(1); new[empty] = X[np.argsort(-d2, kind='stable')[:len(empty)]]; "
-         "return (new, len(empty))",
+    hint="Steps: np.bincount with minlength K counts the points per cluster; np.add.at on a (K, D) array of zeros "
+         "adds every point's row into its cluster's row; divide where the count is > 0 and keep the old centroid "
+         "elsewhere. Empty clusters: np.flatnonzero of count == 0; each point's squared distance to new[labels], "
+         "summed over the coordinates; order the points by np.argsort of minus that distance with kind='stable' "
+         "(ties keep index order); the first len(empty) of them become the empty centroids, in index order. The "
+         "checker has a case where clusters 3 and 4 get no points.",
     rtol=1e-6, atol=1e-9,
 ))
 
@@ -104,9 +108,12 @@ register(Exercise(
     "03.pnmi",
     reference=metrics.pnmi,
     cases=_pnmi_cases,
-    hint="count the (phone, unit) pairs into a table and divide by its sum: p(phone, unit); "
-         "p_phone = p.sum(1), p_unit = p.sum(0); I = sum over p > 0 of p * log2(p / (p_phone p_unit)); "
-         "H(phone) = -sum p_phone log2 p_phone; return I / H",
+    hint="Steps: np.unique(..., return_inverse=True) turns the labels into indices 0..P-1 and 0..U-1; np.add.at on a "
+         "(P, U) table of zeros with the pair of index arrays counts the pairs "
+         "(table[i, j] += 1 with arrays counts a repeated pair only once); divide by the total; the marginals are "
+         "sums over axis 1 (phones) and axis 0 (units); with nz the mask of non-zero cells, I is the sum over nz of "
+         "joint * log(joint / np.outer(p_phone, p_unit)) and H minus the sum of p_phone log p_phone. The checker "
+         "includes one-to-one labels (PNMI 1) and independent ones (PNMI 0).",
     rtol=1e-6, atol=1e-9,
 ))
 

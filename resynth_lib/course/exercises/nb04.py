@@ -60,9 +60,10 @@ register(Exercise(
     "04.difference_function",
     reference=pitch.difference_function,
     cases=_difference_cases,
-    hint="frames is (n_frames, N); with W = N - max_lag, d[:, tau] = sum over j < W of "
-         "(frames[:, j] - frames[:, j + tau])**2 for tau = 0..max_lag; a loop over tau with "
-         "vectorised sums over frames is fine (the library uses the FFT)",
+    hint="Steps: W is the frame length (frames.shape[1]) minus max_lag; for each tau in 0..max_lag, subtract the "
+         "slice [:, tau:tau + W] from the slice [:, :W], square and sum over axis 1; collect the max_lag + 1 columns "
+         "(fill a preallocated np.zeros((n_frames, max_lag + 1)), or np.stack with axis=1). Check: lag 0 gives 0, and "
+         "for [1, 0, 1, 0, 1, 0] with max_lag 2 lag 2 gives 0 as well.",
     rtol=1e-6, atol=1e-6,
 ))
 
@@ -79,8 +80,10 @@ register(Exercise(
     "04.cmnd",
     reference=pitch.cmnd,
     cases=_cmnd_cases,
-    hint="out[:, 0] = 1; for tau >= 1 out[:, tau] = d[:, tau] * tau / np.cumsum(d[:, 1:], axis=1)[:, tau - 1]; "
-         "where that running sum is 0 (silence) put 1",
+    hint="Steps: np.cumsum of d[:, 1:] along axis 1 gives the running sums for tau = 1..max_lag; the lags themselves "
+         "(1..max_lag) come from np.arange; start from np.ones_like(d); where the running sum is > 0, the value at "
+         "tau is d times tau over the running sum (a boolean mask keeps you from dividing by 0). The checker has "
+         "all-zero (silent) frames, which must come out as all ones.",
     rtol=1e-6, atol=1e-8,
 ))
 
@@ -101,8 +104,9 @@ register(Exercise(
     "04.vde",
     reference=f0_metrics.vde,
     cases=_metric_cases,
-    hint="voiced means f0 > 0 (treat NaN as unvoiced: np.nan_to_num); "
-         "VDE = np.mean((ref > 0) != (est > 0))",
+    hint="Steps: np.nan_to_num turns NaN (unvoiced) into 0 and a frame is voiced when its F0 > 0; crop both tracks to "
+         "the shorter length; the voicing decision error is the fraction of frames whose two voiced flags differ "
+         "(compare the boolean arrays with !=, then np.mean), returned as a float.",
     rtol=1e-9, atol=1e-12,
 ))
 
@@ -110,8 +114,10 @@ register(Exercise(
     "04.gpe",
     reference=f0_metrics.gpe,
     cases=_metric_cases,
-    hint="keep only frames voiced in BOTH tracks (ref > 0 and est > 0, NaN = unvoiced); GPE is the "
-         "fraction of those with abs(est / ref - 1) > 0.2 (strictly greater)",
+    hint="Steps: np.nan_to_num turns NaN (unvoiced) into 0; crop both tracks to the shorter length; voiced means > 0, "
+         "so the frames that count are where ref > 0 and est > 0 together (&); a gross error has a relative error "
+         "abs(est / ref - 1) strictly greater than threshold; return float of the mean over the frames that count. "
+         "The checker has a NaN in the reference and estimates 19.5 % and 25 % away from it.",
     rtol=1e-9, atol=1e-12,
 ))
 
@@ -142,8 +148,10 @@ register(Exercise(
     "04.nearest_codes",
     reference=codebook_mod.nearest_codes,
     cases=_nearest_cases,
-    hint="z is (N, D), codebook (K, D): build the (N, K) matrix of squared distances "
-         "((z[:, None, :] - codebook[None, :, :]) ** 2).sum(-1) and return its argmin along axis 1",
+    hint="Steps: either broadcast z[:, None, :] against codebook[None, :, :], square and sum over the last axis, or "
+         "expand the square: |e|^2 as a (1, K) row minus 2 z @ codebook.T (|z|^2 is the same for every code); then "
+         "np.argmin along axis 1, which returns the first minimum, so ties go to the lower index. Work in float64: "
+         "the checker compares the indices exactly.",
     rtol=0.0, atol=0.0,
 ))
 
@@ -168,10 +176,11 @@ register(Exercise(
     "04.ema_update",
     reference=codebook_mod.ema_update,
     cases=_ema_cases,
-    hint="onehot = np.eye(K)[codes]; n_k = onehot.sum(0); s_k = onehot.T @ z; "
-         "cluster_size = decay * cluster_size + (1 - decay) * n_k; embed_sum = decay * embed_sum + (1 - decay) * s_k; "
-         "n = cluster_size.sum(); N_k = (cluster_size + eps) / (n + K * eps) * n; "
-         "return (embed_sum / N_k[:, None], cluster_size, embed_sum)",
+    hint="Steps: np.eye(K)[codes] is the (N, K) one-hot matrix; its column sums are the batch counts and its "
+         "transpose times z the (K, D) batch sums; the new value is decay * old + (1 - decay) * batch, for the counts "
+         "and for the sums; with n the total of the new counts, the smoothed count is (count + eps) / (n + K * eps) * "
+         "n; the new codebook divides the sums by the smoothed counts as a column ([:, None]). The checker has codes "
+         "that no vector chose: their counts and sums only decay.",
     rtol=1e-6, atol=1e-9,
 ))
 

@@ -49,11 +49,13 @@ register(Exercise(
     "05.ge2e_loss",
     reference=verification_mod.ge2e_loss,
     cases=_ge2e_cases,
-    hint="N, M, D = embeddings.shape; centroids c_k = embeddings.mean(1); the own-speaker centroid leaves the "
-         "utterance out: (embeddings.sum(1, keepdim=True) - embeddings) / (M - 1); "
-         "S[j, i, k] = w * cos(e_ji, c_k) + b, "
-         "with c_j replaced by the leave-one-out centroid in column k = j; the loss is "
-         "F.cross_entropy(S.reshape(N * M, N), torch.arange(N).repeat_interleave(M))",
+    hint="Steps: F.normalize(..., dim=-1) makes dot products cosines (normalise the embeddings and every centroid); "
+         "the leave-one-out centroid is the speaker's sum over utterances (keepdim=True) minus the utterance, over "
+         "M - 1; torch.einsum('jid,kd->jik', ...) gives the cosines with all centroids; the own-speaker cosines are "
+         "the elementwise products with the leave-one-out centroids summed over D, and they go where k == j: index "
+         "with the same arange over speakers in the first and last positions; F.cross_entropy on (N * M, N) logits, "
+         "the targets torch.arange(N) repeated M times each (repeat_interleave). The checker passes w and b as floats "
+         "and as tensors.",
     rtol=1e-5, atol=1e-6,
 ))
 
@@ -75,10 +77,12 @@ register(Exercise(
     "05.equal_error_rate",
     reference=verification_mod.equal_error_rate,
     cases=_eer_cases,
-    hint="sort the trials by score, highest first; lowering the threshold past each distinct score gives one ROC "
-         "point (false-accept rate = non-targets accepted / non-targets, false-reject rate = targets rejected / "
-         "targets), starting from (0, 1); find the first point where FRR <= FAR and interpolate linearly between it "
-         "and the point before to where FRR - FAR = 0; return the FAR there",
+    hint="Steps: sort with np.argsort of minus the scores (a stable kind, e.g. 'mergesort'); a distinct score ends "
+         "where np.diff of the sorted scores is non-zero, plus at the last trial; np.cumsum of the non-targets and of "
+         "the targets at those positions, over their totals, gives FAR and 1 - FRR; prepend the start point (0, 1) "
+         "(np.r_); with gap = FRR - FAR, np.argmax of gap <= 0 finds the first crossing index i; interpolate linearly "
+         "between points i - 1 and i to where the gap is 0. The checker has tied scores shared by targets and "
+         "non-targets.",
     rtol=1e-6, atol=1e-9,
 ))
 

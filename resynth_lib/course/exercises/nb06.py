@@ -37,9 +37,11 @@ register(Exercise(
     "06.fold_by_period",
     reference=hifigan_losses.fold_by_period,
     cases=_fold_cases,
-    hint="B, C, T = x.shape; if T % period: pad the END with F.pad(x, (0, period - T % period), mode='reflect'); "
-         "then x.view(B, C, -1, period) puts consecutive samples along the last axis, so column j holds "
-         "samples j, j + period, j + 2 period, ...",
+    hint="Steps: the number of missing samples is period - T % period (only when T % period is not 0); F.pad with the "
+         "pair (0, missing) and mode='reflect' pads only the end of the last axis; then .view (or .reshape) to "
+         "(B, C, -1, period): consecutive samples along the last axis, so column j holds samples j, j + period, ... "
+         "Reshaping to (B, C, period, -1) puts them in rows instead, which the checker catches; it also has T = 7 "
+         "with period 3.",
 ))
 
 
@@ -54,9 +56,12 @@ register(Exercise(
     "06.harmonic_source",
     reference=vocoder.harmonic_source,
     cases=_harmonic_cases,
-    hint="per_sample = F.interpolate(cat([f0, f0[:, -1:]], 1)[:, None], size=N * hop + 1, mode='linear', "
-         "align_corners=True)[:, 0, :N * hop]; phase = 2 pi cumsum(per_sample / sample_rate), minus its first "
-         "value; channel h-1 = sin(h * phase) where h * per_sample < sample_rate / 2 and per_sample > 0, else 0",
+    hint="Steps: torch.cat the last column onto f0, (B, N + 1); add a channel axis ([:, None]) and F.interpolate to "
+         "size N * hop + 1 with mode='linear', align_corners=True; drop the channel and keep the first N * hop "
+         "samples; torch.cumsum along time of F0 over the sample rate, times 2 * torch.pi, minus its first column "
+         "(phase[:, :1]); h from torch.arange(1, n_harmonics + 1) reshaped to (1, H, 1); torch.sin of h times the "
+         "phase (with a harmonic axis), times the boolean mask (h * F0 < sample_rate / 2) & (F0 > 0). The checker has "
+         "F0s whose upper harmonics pass 8 kHz and unvoiced (0) frames.",
     rtol=1e-3, atol=2e-3,
 ))
 

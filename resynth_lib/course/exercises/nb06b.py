@@ -47,8 +47,10 @@ register(Exercise(
     "06b.spectral_convergence",
     reference=griffin_lim.spectral_convergence,
     cases=_sc_cases,
-    hint="a Frobenius norm of a difference of magnitudes, divided by the norm of the target; "
-         "crop both to the same number of frames first",
+    hint="Steps: G.stft_mag(wav, hop) gives the waveform's magnitudes; n is the smaller of the two frame counts "
+         "(.shape[1]); np.linalg.norm of a 2-D array is the Frobenius norm: divide the norm of the difference of the "
+         "first n frames by the norm of the target's first n frames, and wrap the result in float(). The checker "
+         "includes the same waveform at half the amplitude (SC 0.5).",
     rtol=1e-6, atol=1e-8,
 ))
 
@@ -68,8 +70,10 @@ register(Exercise(
     "06b.gl_round",
     reference=griffin_lim.gl_round,
     cases=_round_cases,
-    hint="three steps: put the target magnitudes under the current phases; go to the time domain with the "
-         "library's inverse STFT; come back with its forward STFT. The result is complex, with the same shape",
+    hint="Steps: torch.as_tensor of the magnitude (float64) times torch.as_tensor of the phase (complex128); the "
+         "library's G.istft gives the waveform (pass it the length, or it comes out a few samples short); G.stft of "
+         "that waveform, with the same hop, gives the new spectrogram; return its .numpy() "
+         "(complex, the same (513, frames) shape).",
     rtol=1e-6, atol=1e-8,
 ))
 
@@ -85,9 +89,12 @@ register(Exercise(
     "06b.harmonic_amplitudes",
     reference=harmonic_noise.harmonic_amplitudes,
     cases=_amp_cases,
-    hint="bin b of the envelope sits at b / (bins - 1) x 8000 Hz; harmonic k sits at k x F0. Turn each harmonic's "
-         "frequency into a fractional bin position and interpolate between its two neighbouring bins; "
-         "harmonics at or above MAX_HARMONIC_HZ get 0",
+    hint="Steps: f0_hz[..., None] times torch.arange(1, H.N_HARMONICS + 1) gives the frequencies (B, F, H); divide by "
+         "8000, multiply by bins - 1 and .clamp(0, bins - 1); the lower neighbour is .floor().long(), clamped to at "
+         "most bins - 2 so that lo + 1 exists at the top bin; torch.gather(envelope, 2, index) reads the envelope at "
+         "a (B, F, H) index tensor; mix the two reads with weights 1 - frac and frac; multiply by the boolean mask of "
+         "the frequencies below H.MAX_HARMONIC_HZ. The checker has an F0 of 7000 Hz (only the first harmonic is on) "
+         "and a 5-bin envelope.",
     rtol=1e-5, atol=1e-6,
 ))
 

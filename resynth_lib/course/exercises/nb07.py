@@ -40,8 +40,9 @@ register(Exercise(
     "07.ctc_collapse",
     reference=ctc_collapse,
     cases=_collapse_cases,
-    hint="walk the path keeping the previous class; append c when c != previous and c != blank; set previous = c "
-         "on EVERY frame (blanks included), so that 5, blank, 5 gives two 5s but 5, 5 gives one",
+    hint="Steps: keep the previous frame's class (None before the first); append c when it differs from the previous "
+         "class and is not the blank; update the previous class on EVERY frame, blanks included. The checker uses a "
+         "path of blanks only (an empty list), a blank other than 0 (blank=3) and numpy integers (convert with int).",
 ))
 
 
@@ -56,8 +57,11 @@ register(Exercise(
     "07.edit_distance",
     reference=edit_distance,
     cases=_edit_cases,
-    hint="dynamic programming over prefixes: D[i][0] = i, D[0][j] = j, D[i][j] = min(D[i-1][j] + 1, D[i][j-1] + 1, "
-         "D[i-1][j-1] + (a[i-1] != b[j-1])); only the previous row is needed",
+    hint="Steps: row 0 is 0, 1, ..., len(b); row i starts with i; the cell j of row i is the minimum of the cell "
+         "above plus 1 (a deletion), the cell to its left plus 1 (an insertion) and the diagonal cell plus 1 if "
+         "a[i-1] != b[j-1] else 0 (a substitution or a match); the answer is the last cell of the last row. The "
+         "checker uses strings, lists of phone names and empty sequences "
+         "(the distance is then the other one's length).",
 ))
 
 
@@ -73,8 +77,9 @@ register(Exercise(
     "07.cross_entropy_bits",
     reference=cross_entropy_bits,
     cases=_bits_cases,
-    hint="counts = np.bincount(model_codes, minlength=k) + smoothing; p = counts / counts.sum(); "
-         "return the mean of -np.log2(p[codes]) (a float)",
+    hint="Steps: np.bincount of the flattened model_codes with minlength=k counts every symbol, zeros included; add "
+         "smoothing; divide by the total; index the probabilities with the flattened codes and average -np.log2 of "
+         "them; return float(...). The checker includes smoothing 0 and a code (2) that model_codes never uses.",
     rtol=1e-6, atol=1e-9,
 ))
 
