@@ -1,4 +1,4 @@
-"""Benchmark of F0 trackers on synthetic ground truth (notebook 04, ``04_pitch_and_f0_vqvae``).
+"""Benchmark of F0 trackers on synthetic ground truth (notebook 04, ``04_pitch_tracking``).
 
 Compares the course tracker (:func:`resynth_lib.pitch.yin.track_f0`, YIN from scratch) with
 YAAPT (``amfm_decompy``), ``librosa.pyin`` and Praat (``parselmouth``), all on the same

@@ -4,9 +4,9 @@
     resynth corpus verify                                                (checksums)
     resynth corpus stats                                                 (minutes, phones)
     resynth course start [DIR] | build | check | strip                   (notebooks)
-    resynth train beta-vae --beta 4 --out data/checkpoints/beta_vae_beta4.pt [--force]   (notebook 01)
-    resynth train info-gan --out data/checkpoints/info_gan.pt [--force]                  (notebook 01)
-    resynth train f0vq [--steps N] [--seed S] [--out data/checkpoints/f0_vqvae.pt] [--resume] [--force]   (notebook 04)
+    resynth train beta-vae --beta 4 --out data/checkpoints/beta_vae_beta4.pt [--force]   (notebook 01b)
+    resynth train info-gan --out data/checkpoints/info_gan.pt [--force]                  (notebook 01b)
+    resynth train f0vq [--steps N] [--seed S] [--out data/checkpoints/f0_vqvae.pt] [--resume] [--force]   (notebook 04b)
     resynth train ssl [--kind hubert|cpc] [--steps N] [--seed S] [--device cpu] [--resume] [--force]   (notebook 02)
     resynth train kmeans [--source ssl|mfcc] [--clusters 100] [--force]                   (notebook 03)
     resynth train dvector [--steps N] [--exclude SPEAKER] [--force]                      (notebook 05)
@@ -54,13 +54,13 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("course", "check"), "check that notebooks/ matches solutions/ and holds no outputs",
      "resynth_lib.course.build:main check"),
     (("course", "strip"), "strip outputs from solutions/", "resynth_lib.course.build:main strip"),
-    (("train", "beta-vae"), "the beta-VAE of notebook 01 (--beta B --out PATH)", "resynth_lib.concepts.beta_vae:main"),
-    (("train", "info-gan"), "the InfoGAN of notebook 01 (--out PATH)", "resynth_lib.concepts.info_gan:main"),
+    (("train", "beta-vae"), "the beta-VAE of notebook 01b (--beta B --out PATH)", "resynth_lib.concepts.beta_vae:main"),
+    (("train", "info-gan"), "the InfoGAN of notebook 01b (--out PATH)", "resynth_lib.concepts.info_gan:main"),
     (("train", "ssl"), "the CPC- or HuBERT-style speech model of notebook 02 (--kind hubert|cpc)",
      "resynth_lib.content.ssl_train:main"),
     (("train", "kmeans"), "the unit quantiser of notebook 03 (--source ssl|mfcc --clusters K)",
      "resynth_lib.content.units:main"),
-    (("train", "f0vq"), "the F0 VQ-VAE of notebook 04 (--steps N --seed S --out PATH)",
+    (("train", "f0vq"), "the F0 VQ-VAE of notebook 04b (--steps N --seed S --out PATH)",
      "resynth_lib.pitch.f0_vqvae_train:main"),
     (("train", "dvector"), "the d-vector speaker encoder of notebook 05 (GE2E)", "resynth_lib.speaker.dvector_train:main"),
     (("train", "vocoder"), "the HiFi-GAN vocoder of notebook 06 (runs under torchrun too)",

@@ -1,6 +1,6 @@
 """Learned disentanglement (學習解離表徵) on data whose generative factors are known.
 
-Taught in notebook 01 (``01_latent_factors_and_gmms``). Speech mixes *what* is said, *how
+Taught in notebook 01b (``01b_vae_and_infogan``). Speech mixes *what* is said, *how
 high* and *how loud* it is said, and *who* says it; the paper keeps these apart by
 construction (units, F0 codes, speaker embedding). Here we ask whether a model can find
 such factors by itself. This module holds the model and its training:
@@ -55,7 +55,7 @@ class BetaVAE(nn.Module):
     The encoder maps ``x`` to the mean and log-variance of a diagonal Gaussian
     ``q(z|x)``; the decoder maps a latent ``z`` back to ``x``. ``forward`` samples
     ``z = mu + exp(logvar / 2) * eps`` in training mode and uses ``z = mu`` in eval mode,
-    and returns ``(recon, mu, logvar)``. Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    and returns ``(recon, mu, logvar)``. Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -106,6 +106,25 @@ class BetaVAE(nn.Module):
         return reconstruction + beta * kl, reconstruction, kl
 
 
+def vae_loss_terms(x, recon, mu, logvar, beta: float = 1.0) -> tuple[float, float, float]:
+    """``(total, reconstruction, kl)`` of :meth:`BetaVAE.loss` for numpy arrays, each averaged over the batch.
+
+    ``reconstruction = sum_d (x_d - recon_d)^2``; ``kl = 1/2 sum_j (mu_j^2 + exp(logvar_j) -
+    logvar_j - 1)``; ``total = reconstruction + beta * kl``. Exercise 1 of notebook 01b
+    (``01b_vae_and_infogan``).
+
+    Example
+    -------
+    >>> x = np.zeros((2, 3)); mu = np.zeros((2, 1)); logvar = np.zeros((2, 1))
+    >>> vae_loss_terms(x, x + 1.0, mu, logvar, beta=4.0)           # 3 per example, a posterior equal to the prior
+    (3.0, 3.0, 0.0)
+    """
+    x, recon, mu, logvar = (np.asarray(a, dtype=np.float64) for a in (x, recon, mu, logvar))
+    reconstruction = float(((recon - x) ** 2).sum(axis=1).mean())
+    kl = float((0.5 * (mu ** 2 + np.exp(logvar) - logvar - 1)).sum(axis=1).mean())
+    return reconstruction + beta * kl, reconstruction, kl
+
+
 def train_beta_vae(features, beta: float, steps: int = 12000, seed: int = 0, latent_dim: int = 6,
                    hidden_dim: int = 128, batch_size: int = 128, lr: float = 1e-3, device: str = "cpu",
                    progress: bool = True):
@@ -114,7 +133,7 @@ def train_beta_vae(features, beta: float, steps: int = 12000, seed: int = 0, lat
     ``history`` holds ``"loss"``, ``"reconstruction"`` and ``"kl"`` per step. The same
     ``seed`` gives the same model (initial weights, batches and noise all come from it,
     without touching the global random state). The model comes back in eval mode on the CPU.
-    Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -153,7 +172,7 @@ def train_beta_vae(features, beta: float, steps: int = 12000, seed: int = 0, lat
 def encode(model: BetaVAE, features, batch_size: int = 2048) -> np.ndarray:
     """The latent means ``mu`` of every example, ``(n, latent_dim)`` numpy.
 
-    Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -170,7 +189,7 @@ def latent_traversal(model: BetaVAE, x, dim: int, values) -> np.ndarray:
     """Decode ``x`` with latent ``dim`` set to each of ``values``: ``(len(values), input_dim)``.
 
     The other latents stay at ``x``'s means, so the rows show what that one latent controls.
-    Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -196,7 +215,7 @@ HELDOUT_SIZE, HELDOUT_SEED = 2000, 1000          #: a different seed: examples n
 def evaluate_heldout(model: BetaVAE, n: int = HELDOUT_SIZE, seed: int = HELDOUT_SEED, n_bins: int = 20) -> dict:
     """MIG (overall and per factor) and reconstruction error of ``model`` on fresh examples.
 
-    Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -216,7 +235,7 @@ def evaluate_heldout(model: BetaVAE, n: int = HELDOUT_SIZE, seed: int = HELDOUT_
 def load_beta_vae(path: str | Path) -> BetaVAE:
     """Load a :class:`BetaVAE` saved by :func:`train_and_save` (:mod:`resynth_lib.core.checkpoints` format).
 
-    Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -236,7 +255,7 @@ def train_and_save(out: str | Path, beta: float, steps: int = 12000, seed: int =
     The record (``out`` with suffix ``.json``) says how the model was made (call, seed,
     steps, wall time, machine), the loss terms averaged over the last 100 training steps,
     and what it reached on :data:`HELDOUT_SIZE` held-out examples (:func:`evaluate_heldout`).
-    Refuses to overwrite unless ``force``. Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    Refuses to overwrite unless ``force``. Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -274,7 +293,7 @@ def train_and_save(out: str | Path, beta: float, steps: int = 12000, seed: int =
 def main(argv=None) -> None:
     """The command line: ``resynth train beta-vae --beta 4 --out data/checkpoints/beta_vae_beta4.pt``.
 
-    Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Prints the held-out scores and where the checkpoint and its record were written; the
     work is done by :func:`train_and_save`.

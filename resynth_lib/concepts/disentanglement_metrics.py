@@ -9,8 +9,8 @@ relative to what there is to know. It is built from :func:`discretise`,
 :func:`latent_factor_correlation` gives a simpler rank-correlation view of the same question.
 
 Notebook 01 scores the beta-VAE of :mod:`resynth_lib.concepts.beta_vae` on the synthetic
-vowels of :mod:`resynth_lib.concepts.vowels` with these. Taught in notebook 01
-(``01_latent_factors_and_gmms``).
+vowels of :mod:`resynth_lib.concepts.vowels` with these. Taught in notebook 01b
+(``01b_vae_and_infogan``).
 
 Example
 -------
@@ -35,7 +35,7 @@ def discretise(values, n_bins: int = 20, method: str = "uniform") -> np.ndarray:
     """Integer codes ``0..n_bins-1`` for a 1-D array: equal-width (``"uniform"``) or equal-count
     (``"quantile"``) bins. A constant array gets code 0 everywhere.
 
-    Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -63,8 +63,8 @@ def _factor_codes(values, n_bins: int) -> np.ndarray:
 def mutual_information(a, b) -> float:
     """Mutual information (nats) between two integer code arrays, from their joint histogram.
 
-    ``I(a; b) = sum_ij p(i, j) log(p(i, j) / (p(i) p(j)))``. Taught in notebook 01
-    (``01_latent_factors_and_gmms``).
+    ``I(a; b) = sum_ij p(i, j) log(p(i, j) / (p(i) p(j)))``. Taught in notebook 01b
+    (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -82,7 +82,7 @@ def mutual_information(a, b) -> float:
 
 
 def entropy(codes) -> float:
-    """Entropy (nats) of an integer code array. Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    """Entropy (nats) of an integer code array. Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -111,7 +111,7 @@ def mutual_information_matrix(latents, factors, n_bins: int = 20) -> np.ndarray:
     most ``n_bins`` distinct values counts as categorical, a continuous one is cut into
     ``n_bins`` equal-count bins. Entry ``[j, k]`` is 1 when latent ``j`` pins factor ``k``
     down completely and 0 when it says nothing about it.
-    Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -138,8 +138,8 @@ def mutual_information_gap(latents, factors, n_bins: int = 20, per_factor: bool 
     the largest, and average over factors. 1 means each factor is captured by exactly one
     latent that no other latent shares; 0 means no latent stands out (all mixed, or a
     factor copied into two latents, or no information at all). ``per_factor=True`` returns
-    the gap of every factor instead of the mean. Taught in notebook 01
-    (``01_latent_factors_and_gmms``).
+    the gap of every factor instead of the mean. Taught in notebook 01b
+    (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -153,9 +153,26 @@ def mutual_information_gap(latents, factors, n_bins: int = 20, per_factor: bool 
     latents, factors = _check_codes(latents, factors)
     if latents.shape[1] < 2:
         raise ValueError("MIG compares the best latent with the runner-up: need at least 2 latents")
-    informed = np.sort(mutual_information_matrix(latents, factors, n_bins), axis=0)
-    gaps = informed[-1] - informed[-2]
+    gaps = gaps_from_mi(mutual_information_matrix(latents, factors, n_bins))
     return gaps if per_factor else float(np.mean(gaps))
+
+
+def gaps_from_mi(mi) -> np.ndarray:
+    """Per-factor gap of a ``(n_latents, n_factors)`` normalised MI matrix: best latent minus runner-up.
+
+    The last step of :func:`mutual_information_gap`, exercise 2 of notebook 01b
+    (``01b_vae_and_infogan``).
+
+    Example
+    -------
+    >>> gaps_from_mi(np.array([[0.9, 0.2], [0.1, 0.3], [0.0, 0.25]])).round(2)
+    array([0.8 , 0.05])
+    """
+    mi = np.asarray(mi, dtype=float)
+    if mi.ndim != 2 or mi.shape[0] < 2:
+        raise ValueError(f"need a (n_latents >= 2, n_factors) matrix, got shape {mi.shape}")
+    informed = np.sort(mi, axis=0)
+    return informed[-1] - informed[-2]
 
 
 def _average_ranks(x) -> np.ndarray:
@@ -171,7 +188,7 @@ def latent_factor_correlation(latents, factors, method: str = "spearman") -> np.
     ``"spearman"`` (default) correlates ranks, so any monotone relation counts (F0 in Hz or
     in log Hz gives the same number); ``"pearson"`` correlates the values. For a categorical
     factor such as the vowel index a correlation means little: read
-    :func:`mutual_information_matrix` for it. Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    :func:`mutual_information_matrix` for it. Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------

@@ -1,6 +1,6 @@
 """A GAN that disentangles: InfoGAN on the vowel frames whose factors we know.
 
-Taught in notebook 01 (``01_latent_factors_and_gmms``), beside the beta-VAE of
+Taught in notebook 01b (``01b_vae_and_infogan``), beside the beta-VAE of
 :mod:`resynth_lib.concepts.beta_vae`. The two frameworks start from opposite ends:
 
 * the **VAE** has an encoder. It squeezes every example through a latent code and pays a
@@ -65,7 +65,7 @@ class InfoGAN(nn.Module):
     ``code_dim`` continuous codes, uniform in [-1, 1], are what should become the factors;
     ``noise_dim`` Gaussian inputs carry the rest. The data are standardised with the
     training set's mean and spread (kept as buffers), so the networks see unit-scale
-    inputs. Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    inputs. Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -116,7 +116,7 @@ def train_info_gan(features, steps: int = 6000, seed: int = 0, code_dim: int = 6
     generator and ``Q`` learn to fool it (the non-saturating loss) while ``Q`` reads the
     codes back, ``info_weight * mean squared error`` (the mutual-information bound for a
     Gaussian ``Q`` with fixed spread). ``history`` holds ``d_loss``, ``g_loss`` and
-    ``info_loss`` per step. Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    ``info_loss`` per step. Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -170,7 +170,7 @@ def train_info_gan(features, steps: int = 6000, seed: int = 0, code_dim: int = 6
 def encode(model: InfoGAN, features, batch_size: int = 2048) -> np.ndarray:
     """``Q``'s code estimates of real examples, ``(n, code_dim)``: InfoGAN's encoder.
 
-    Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -188,7 +188,7 @@ def code_traversal(model: InfoGAN, dim: int, values, seed: int = 0) -> np.ndarra
     """Generated examples (in the data's units) with code ``dim`` set to each of ``values``, the rest fixed.
 
     One draw of noise and of the other codes is shared by all rows, so the rows show what
-    that one code controls. Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    that one code controls. Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -211,7 +211,7 @@ def evaluate_heldout(model: InfoGAN, n: int | None = None, seed: int | None = No
 
     The same examples (:data:`resynth_lib.concepts.beta_vae.HELDOUT_SIZE`, seed
     ``HELDOUT_SEED``) and score as :func:`resynth_lib.concepts.beta_vae.evaluate_heldout`,
-    so the two frameworks compare directly. Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    so the two frameworks compare directly. Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -229,7 +229,7 @@ def evaluate_heldout(model: InfoGAN, n: int | None = None, seed: int | None = No
 def load_info_gan(path: str | Path) -> InfoGAN:
     """Load an :class:`InfoGAN` saved by :func:`main` (:mod:`resynth_lib.core.checkpoints` format).
 
-    Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -244,7 +244,7 @@ def main(argv=None) -> None:
     """``resynth train info-gan --out data/checkpoints/info_gan.pt``: train on the beta-VAE's data, score, save.
 
     Trains on the beta-VAE's training examples, writes the weights and a JSON record with
-    the held-out MIG. Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    the held-out MIG. Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------

@@ -11,7 +11,7 @@ returns one 64-band log-mel frame per example together with its factors;
 
 The beta-VAE of :mod:`resynth_lib.concepts.beta_vae` is trained on these frames, and
 :mod:`resynth_lib.concepts.disentanglement_metrics` scores its latents against the known
-factors. Taught in notebook 01 (``01_latent_factors_and_gmms``).
+factors. Taught in notebook 01b (``01b_vae_and_infogan``).
 
 Example
 -------
@@ -86,7 +86,7 @@ def _voiced_frames(f0, formants, n_samples, rng) -> np.ndarray:
 def features_to_db(features) -> np.ndarray:
     """Undo the offset of :func:`make_vowel_dataset`: features back to log-mel power in dB.
 
-    Used for the spectra and latent traversals plotted in notebook 01.
+    Used for the spectra and latent traversals plotted in notebook 01b.
 
     Example
     -------
@@ -106,8 +106,8 @@ def make_vowel_dataset(n: int, seed: int = 0, chunk: int = 250):
     Hann-windowed 64 ms frame at 16 kHz, in dB, scaled as ``(dB + 40) / 20`` so that values
     are of order 1 (:func:`features_to_db` undoes it). Columns of ``factors`` are
     :data:`FACTOR_NAMES`: F0 in Hz, vowel index into :data:`VOWELS`, loudness in dB.
-    The same ``(n, seed)`` always gives the same arrays. Taught in notebook 01
-    (``01_latent_factors_and_gmms``).
+    The same ``(n, seed)`` always gives the same arrays. Taught in notebook 01b
+    (``01b_vae_and_infogan``).
 
     Example
     -------
@@ -143,7 +143,7 @@ def synthesize_vowel(f0: float, vowel: str | int, loudness_db: float = -6.0, sec
                      seed: int = 0) -> np.ndarray:
     """A steady vowel to listen to (16 kHz float32), made exactly as the dataset's frames.
 
-    Taught in notebook 01 (``01_latent_factors_and_gmms``).
+    Taught in notebook 01b (``01b_vae_and_infogan``).
 
     Example
     -------

@@ -13,5 +13,5 @@
 * :mod:`resynth_lib.core.plots` -- the pipeline diagram, spectrogram and waveform figures
   (notebook 00, ``00_audio_and_data``, then every notebook).
 * :mod:`resynth_lib.core.bits` -- bits per second of a stream of discrete codes
-  (notebook 04, ``04_pitch_and_f0_vqvae``).
+  (notebook 04b, ``04b_f0_vqvae``).
 """

@@ -7,7 +7,7 @@ and :func:`entropy_bitrate` is the lower cost an ideal entropy coder would reach
 often each code is actually used. Notebook 07 adds the streams up to compare the whole
 codec with ordinary audio coding.
 
-Taught in notebook 04 (``04_pitch_and_f0_vqvae``), and used again in notebooks 03 and 07.
+Taught in notebook 04b (``04b_f0_vqvae``), and used again in notebooks 03 and 07.
 
 Example
 -------
@@ -26,7 +26,7 @@ from resynth_lib.core.rates import F0_CODE_RATE, N_F0_CODES
 def bitrate(codes_per_second: float = F0_CODE_RATE, n_codes: int = N_F0_CODES) -> float:
     """Bits per second of a stream of ``n_codes``-ary codes: ``rate * log2(K)``.
 
-    Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -39,7 +39,7 @@ def bitrate(codes_per_second: float = F0_CODE_RATE, n_codes: int = N_F0_CODES) -
 def entropy_bitrate(codes, codes_per_second: float = F0_CODE_RATE) -> float:
     """Bits per second if each code cost its unigram entropy: ``rate * H(codes)`` in bits.
 
-    Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------

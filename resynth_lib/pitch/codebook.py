@@ -9,7 +9,7 @@ uses and straight-through gradients for the encoder. :func:`perplexity` says how
 codes are effectively in use. The model that uses the layer is
 :class:`resynth_lib.pitch.f0_vqvae.F0VQVAE`.
 
-Taught in notebook 04 (``04_pitch_and_f0_vqvae``), where students write
+Taught in notebook 04b (``04b_f0_vqvae``), where students write
 :func:`nearest_codes` and :func:`ema_update` themselves.
 
 Example
@@ -41,8 +41,8 @@ def nearest_codes(z, codebook):
     """Index of the nearest code (squared Euclidean distance) for every row of ``z``.
 
     ``z`` is ``(N, D)``, ``codebook`` ``(K, D)``; returns ``(N,)`` integers (ties go to the
-    lower index). Works on numpy arrays or torch tensors. Taught in notebook 04
-    (``04_pitch_and_f0_vqvae``).
+    lower index). Works on numpy arrays or torch tensors. Taught in notebook 04b
+    (``04b_f0_vqvae``).
 
     Example
     -------
@@ -67,7 +67,7 @@ def ema_update(codebook, cluster_size, embed_sum, z, codes, decay: float = EMA_D
     ``embed_sum_k / N_k`` where ``N_k = (cluster_size_k + eps) / (n + K eps) * n`` (Laplace
     smoothing, ``n = sum(cluster_size)``), so a code nobody uses never divides by zero.
     The input ``codebook`` is only used for its shape. Works on numpy or torch.
-    Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -93,7 +93,7 @@ def ema_update(codebook, cluster_size, embed_sum, z, codes, decay: float = EMA_D
 def perplexity(codes, n_codes: int = N_CODES) -> float:
     """``exp(entropy)`` of the code histogram: how many codes are used, effectively.
 
-    Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -114,7 +114,7 @@ class EMACodebook(nn.Module):
     gradients straight through to ``z``; ``commitment = mean |z - sg(code)|^2``. In training
     mode the first call initialises the codebook with a few k-means iterations on the batch,
     every call does one :func:`ema_update`, and codes unused for ``dead_after`` calls are
-    restarted at random current encoder outputs. Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    restarted at random current encoder outputs. Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------

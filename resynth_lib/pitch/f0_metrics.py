@@ -13,7 +13,7 @@ estimate on the same frame grid, the three standard errors are:
   the single number the paper reports.
 
 Tracks may differ in length by up to two frames (the shorter length is used). Taught in
-notebook 04 (``04_pitch_and_f0_vqvae``), where the trackers are compared; notebooks 06,
+notebook 04 (``04_pitch_tracking``), where the trackers are compared; notebooks 06,
 06b and 07 score resynthesised speech with these.
 
 Example

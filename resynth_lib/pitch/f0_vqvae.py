@@ -1,6 +1,6 @@
 """The F0 VQ-VAE of the paper: speaker-normalised log-F0 at 200 Hz -> 20 codes at 12.5 Hz.
 
-Taught in notebook 04 (``04_pitch_and_f0_vqvae``). Polyak et al. (2021) code the pitch
+Taught in notebook 04b (``04b_f0_vqvae``). Polyak et al. (2021) code the pitch
 stream with a small VQ-VAE: the F0 contour (5 ms frames), normalised per speaker, goes
 through 1-D convolutions that downsample x16; each 80 ms step is replaced by the nearest of
 K=20 code vectors; a mirrored decoder upsamples x16 back to a contour. The codebook is
@@ -85,7 +85,7 @@ class F0VQVAE(nn.Module):
     transposed convolutions. ``forward(x)`` returns ``(recon (B, T), codes (B, T/16),
     losses, perplexity)`` where ``losses`` holds ``loss = recon + commitment_weight *
     commitment`` and both terms; the reconstruction error is the mean squared error on
-    voiced frames only. Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    voiced frames only. Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -165,7 +165,7 @@ def _codes_and_recon(model, contour, voiced):
 def quantise_contour(model: F0VQVAE, f0_hz, stats: dict, speaker: str) -> np.ndarray:
     """F0 in Hz (0 or NaN = unvoiced, 5 ms frames) -> code indices at 12.5 Hz, ``(ceil(T / 16),)``.
 
-    Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -184,7 +184,7 @@ def decode_to_hz(model: F0VQVAE, codes, voiced_mask, stats: dict, speaker: str) 
 
     The VQ-VAE codes pitch, not voicing (as in the paper, it reconstructs F0 on voiced
     frames), so the ORIGINAL voiced/unvoiced mask decides where the output is voiced; its
-    length sets the output length. Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    length sets the output length. Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -207,7 +207,7 @@ def decode_to_hz(model: F0VQVAE, codes, voiced_mask, stats: dict, speaker: str) 
 def load_f0_vqvae(path=CHECKPOINT_PATH) -> F0VQVAE:
     """Load an :class:`F0VQVAE` saved by :func:`resynth_lib.pitch.f0_vqvae_train.train_and_save`.
 
-    Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------

@@ -10,7 +10,7 @@ the tracks into speaker-normalised log-F0 contours with their voiced masks, and
 ``data/checkpoints/f0_vqvae.pt`` with its record, and :func:`main` is
 ``resynth train f0vq``.
 
-Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+Taught in notebook 04b (``04b_f0_vqvae``).
 
 Example
 -------
@@ -52,7 +52,7 @@ def _default_tracker():
 def speaker_log_f0_stats(tracks) -> dict:
     """Per-speaker F0 statistics from ``(speaker, f0_hz)`` pairs: :func:`resynth_lib.pitch.normalise.stats_from_tracks`.
 
-    Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -67,7 +67,7 @@ def track_split(corpus, split: str, tracker=None, cache_dir=None, progress: bool
     """F0 (Hz, 0 = unvoiced) of every utterance of ``split``: list of ``(utt_id, speaker, f0)``.
 
     With ``cache_dir`` the tracks are kept in ``cache_dir/f0_<split>_<tracker>.npz`` and read
-    back next time. Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    back next time. Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -110,7 +110,7 @@ def prepare_f0_data(corpus, split: str, stats=None, tracker=None, progress: bool
     normalised per speaker, ``(log f0 - log_mean) / log_std``, with unvoiced frames 0.
     ``stats`` are per-speaker statistics as :func:`resynth_lib.pitch.normalise.f0_stats` makes them;
     ``None`` computes them from the corpus TRAIN split (:func:`speaker_log_f0_stats`).
-    ``cache_dir`` keeps the tracked F0 as an .npz. Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    ``cache_dir`` keeps the tracked F0 as an .npz. Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -162,7 +162,7 @@ def train_f0_vqvae(train_data, valid_data=None, steps: int = 3000, seed: int = 0
     ``checkpoint_every`` steps and at the end, model + optimiser + random states go to
     ``checkpoint_path`` (a *resume* file: keep it under ``runs/``, never ship it);
     ``resume=True`` continues from it, giving the same result as an uninterrupted run.
-    The same ``seed`` gives the same model. Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    The same ``seed`` gives the same model. Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -222,7 +222,7 @@ def train_f0_vqvae(train_data, valid_data=None, steps: int = 3000, seed: int = 0
 def f0_errors(ref_hz, est_hz) -> dict:
     """VDE, GPE (20 %) and FFE of ``est_hz`` against ``ref_hz`` (0 = unvoiced).
 
-    Uses :mod:`resynth_lib.pitch.yin`'s metrics. Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    Uses :mod:`resynth_lib.pitch.yin`'s metrics. Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -239,7 +239,7 @@ def evaluate_f0_vqvae(model: F0VQVAE, data, stats: dict | None = None) -> dict:
     Returns ``perplexity`` and ``codes_used`` over all codes, ``recon_mse`` (normalised
     log-F0, voiced frames), and with ``stats`` also ``vde``, ``gpe``, ``ffe`` (pooled over
     all frames) and ``rmse_cents`` of decoded vs original F0 in Hz, plus the nominal and
-    entropy bitrates. Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    entropy bitrates. Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -288,8 +288,8 @@ def train_and_save(out=CHECKPOINT_PATH, steps: int = 6000, seed: int = 0, force:
     what it reached on the VALID split (:func:`evaluate_f0_vqvae`: perplexity, codes used,
     VDE / GPE / FFE of decoded vs original F0, bitrates). The optimiser state goes only to the
     resume file (``runs/f0_vqvae_seed<seed>.resume.pt`` unless ``resume_path``), never to
-    ``out``. Refuses to overwrite ``out`` unless ``force``. Taught in notebook 04
-    (``04_pitch_and_f0_vqvae``).
+    ``out``. Refuses to overwrite ``out`` unless ``force``. Taught in notebook 04b
+    (``04b_f0_vqvae``).
 
     Example
     -------
@@ -351,7 +351,7 @@ def train_and_save(out=CHECKPOINT_PATH, steps: int = 6000, seed: int = 0, force:
 def main(argv=None) -> None:
     """The command line: ``resynth train f0vq [--steps N] [--seed S] [--out PATH] [--resume] [--force]``.
 
-    Taught in notebook 04 (``04_pitch_and_f0_vqvae``).
+    Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------

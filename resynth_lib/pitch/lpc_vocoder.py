@@ -1,6 +1,6 @@
 """A small source-filter (LPC) vocoder: re-synthesise speech with a different F0 contour.
 
-Taught in notebook 04 (``04_pitch_and_f0_vqvae``), where it lets us *hear* an F0 contour
+Taught in notebook 04b (``04b_f0_vqvae``), where it lets us *hear* an F0 contour
 before we have a neural vocoder: keep the spectral envelope of the original speech (the
 vocal tract, estimated by linear prediction), replace the source by a pulse train at the
 F0 we choose (noise where the frame is unvoiced), and filter. It sounds buzzy -- the
@@ -42,7 +42,7 @@ def lpc_coefficients(frame: np.ndarray, order: int = ORDER) -> tuple[np.ndarray,
     """LPC polynomial ``a`` (``a[0] = 1``) and prediction-error power of one windowed frame.
 
     Solves the autocorrelation (Yule-Walker) equations by Levinson-Durbin recursion.
-    ``1 / A(z)`` is the vocal-tract filter of the frame (notebook 04).
+    ``1 / A(z)`` is the vocal-tract filter of the frame (notebook 04b).
 
     Example
     -------
@@ -72,7 +72,7 @@ def excitation(f0: np.ndarray, n_samples: int, hop: int = F0_HOP, sample_rate: i
     """Unit-power source signal: pulses at ``f0`` (Hz per hop; 0 = unvoiced -> white noise).
 
     The pulse times come from the running sum of the instantaneous frequency, so glides are
-    smooth. The source half of the LPC vocoder of notebook 04.
+    smooth. The source half of the LPC vocoder of notebook 04b.
 
     Example
     -------
@@ -98,7 +98,7 @@ def lpc_resynthesize(wav: np.ndarray, f0: np.ndarray, hop: int = F0_HOP, order: 
 
     ``f0`` has one value per hop starting at sample 0 (``1 + len(wav) // hop`` values,
     like :func:`resynth_lib.core.audio.quick_f0`; NaN counts as unvoiced). The output has the
-    same length and the same overall RMS level as ``wav``. Used in notebook 04 to listen
+    same length and the same overall RMS level as ``wav``. Used in notebook 04b to listen
     to F0 contours, such as those decoded by the F0 VQ-VAE.
 
     Example

@@ -11,7 +11,7 @@ another voice in notebook 07.
 :func:`save_f0_stats` and :func:`load_f0_stats` keep the statistics in
 ``data/f0_stats.json``, written by ``resynth f0-stats`` (:func:`main`).
 
-Taught in notebook 04 (``04_pitch_and_f0_vqvae``); notebooks 06 and 07 read the shipped
+Taught in notebook 04 (``04_pitch_tracking``); notebooks 06 and 07 read the shipped
 statistics.
 
 Example

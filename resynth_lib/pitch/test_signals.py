@@ -10,7 +10,7 @@ bursts and background noise, the harder case). The trackers of
 :mod:`resynth_lib.pitch.yin` are then scored on them with
 :mod:`resynth_lib.pitch.f0_metrics`.
 
-Taught in notebook 04 (``04_pitch_and_f0_vqvae``); ``benchmarks/pitch_trackers.py`` chose
+Taught in notebook 04 (``04_pitch_tracking``); ``benchmarks/pitch_trackers.py`` chose
 the course tracker's settings on these signals.
 
 Example

@@ -1,6 +1,6 @@
 """Pitch tracking: YIN from scratch and the course's F0 tracker.
 
-Taught in notebook 04 (``04_pitch_and_f0_vqvae``), where students write the YIN steps
+Taught in notebook 04 (``04_pitch_tracking``), where students write the YIN steps
 (:func:`difference_function`, :func:`cmnd`) themselves and check them against these
 (exercises ``04.*`` in :mod:`resynth_lib.course.exercises.nb04`). :func:`yin` puts the steps
 together; :func:`track_f0` adds the course's settings and smoothing, and is the F0 stream

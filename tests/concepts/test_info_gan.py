@@ -1,4 +1,4 @@
-"""InfoGAN (notebook 01): the code can be read back, fooling D leaves D alone, the shipped model is what its record says."""
+"""InfoGAN (notebook 01b): the code can be read back, fooling D leaves D alone, the shipped model is what its record says."""
 import json
 
 import numpy as np

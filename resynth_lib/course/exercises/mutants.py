@@ -21,7 +21,7 @@ import importlib
 
 import numpy as np
 
-NOTEBOOK_MODULES = ("nb00", "nb01", "nb02", "nb03", "nb04", "nb05", "nb06", "nb06b", "nb07")
+NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb03", "nb04", "nb04b", "nb05", "nb06", "nb06b", "nb07")
 
 
 def _torch():
@@ -164,6 +164,15 @@ def _mutants() -> dict:
         "01.m_step": [("hard assignments instead of responsibilities", lambda X, resp: r("01.m_step")(
             X, np.eye(np.asarray(resp).shape[1])[np.asarray(resp).argmax(1)]))],
         "01.als_update": [("no regularisation", lambda R, V, lam: r("01.als_update")(R, V, 0.0))],
+        "01b.vae_loss": [("summed over the batch instead of averaging", lambda x, recon, mu, logvar, beta=1.0: tuple(
+                             len(x) * v for v in r("01b.vae_loss")(x, recon, mu, logvar, beta))),
+                         ("KL without the -1", lambda x, recon, mu, logvar, beta=1.0: (lambda t: (
+                             t[0] + beta * 0.5 * mu.shape[1], t[1], t[2] + 0.5 * mu.shape[1]))(
+                             r("01b.vae_loss")(x, recon, mu, logvar, beta)))],
+        "01b.mig_gaps": [("best minus the mean instead of the runner-up",
+                          lambda mi: np.max(mi, axis=0) - np.mean(mi, axis=0)),
+                         ("gaps across factors instead of across latents",
+                          lambda mi: (lambda s: s[:, -1] - s[:, -2])(np.sort(np.asarray(mi), axis=1)))],
         "02.info_nce": [("softmax over the wrong axis (candidates and predictions swapped)",
                          lambda p, c, pos, temperature=1.0: r("02.info_nce")(c, p, pos, temperature))],
         "02.mask_from_starts": [("each start hides one frame too few", lambda starts, span: r("02.mask_from_starts")(
@@ -176,10 +185,10 @@ def _mutants() -> dict:
         "04.cmnd": [("forgot the factor tau", _cmnd_without_tau)],
         "04.vde": [("counted only missed voicing", _vde_misses_only)],
         "04.gpe": [("frames voiced in the reference only", _gpe_over_reference_voiced)],
-        "04.nearest_codes": [("argmax instead of argmin", lambda z, codebook: (
+        "04b.nearest_codes": [("argmax instead of argmin", lambda z, codebook: (
             (np.asarray(z)[:, None, :] - np.asarray(codebook)[None]) ** 2).sum(-1).argmax(1))],
-        "04.ema_update": [("replaced the statistics instead of averaging (decay 0)",
-                           lambda *a, **k: r("04.ema_update")(*a, **{**k, "decay": 0.0}))],
+        "04b.ema_update": [("replaced the statistics instead of averaging (decay 0)",
+                           lambda *a, **k: r("04b.ema_update")(*a, **{**k, "decay": 0.0}))],
         "05.ge2e_loss": [("forgot the learned scale and offset", lambda e, w, b: r("05.ge2e_loss")(e, 1.0, 0.0))],
         "05.equal_error_rate": [("scores read the wrong way round", lambda s, labels: r("05.equal_error_rate")(
             -np.asarray(s, float), labels))],
