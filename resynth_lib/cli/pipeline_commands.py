@@ -223,9 +223,9 @@ def decode(args, r) -> None:
     data = path.read_bytes()
     if path.suffix.lower() == ".rsc":
         from resynth_lib.pipeline.codes_file import CodeModel
-        codes = r.check_codes(CodeModel.load().decode(data, name=str(path)))
+        codes = r.check_codes(CodeModel.load().decode(data, name=str(path)), name=str(path))
     else:
-        codes = r.check_codes(Codes.from_json(data, name=str(path)))
+        codes = r.check_codes(Codes.from_json(data, name=str(path)), name=str(path))
     _save(out, r.decode(codes, speaker=args.speaker, f0_shift=args.f0_shift, f0_flat=args.f0_flat))
 
 

@@ -346,13 +346,16 @@ class Resynthesiser:
         self._content = None                     # (content model, layer), loaded for long files
         self.speakers = list(self.classifier.speakers)
 
-    def check_codes(self, codes: Codes) -> Codes:
+    def check_codes(self, codes: Codes, name: str = "codes") -> Codes:
         """The codes must come from these models' codebooks (sizes, speaker list), not merely be well formed."""
         if codes.n_units != self.quantiser.n_units or codes.n_f0_codes != self.f0_model.n_codes:
-            raise PipelineError(f"codes made with {codes.n_units} units and {codes.n_f0_codes} F0 codes; these models "
-                                f"use {self.quantiser.n_units} and {self.f0_model.n_codes}")
+            advice = {100: "decode them with `--decoder hifigan`, which reads 100 units, or encode the audio again",
+                      500: "decode them with the default decoder, which reads 500 units, or encode the audio again"}
+            raise PipelineError(f"{name}: codes made with {codes.n_units} units and {codes.n_f0_codes} F0 codes; these "
+                                f"models use {self.quantiser.n_units} and {self.f0_model.n_codes}"
+                                + (f": {advice[codes.n_units]}" if codes.n_units in advice else ""))
         if (codes.units >= self.quantiser.n_units).any() or (codes.f0_codes >= self.f0_model.n_codes).any():
-            raise PipelineError("code values out of range for these models")
+            raise PipelineError(f"{name}: code values out of range for these models")
         return codes
 
     def check_speaker(self, speaker: str) -> str:

@@ -52,6 +52,7 @@ CASES = [
     ("decode deep.json -o o.wav", 1, "not a codes file"),
     ("decode empty_units.json -o o.wav", 1, "non-empty list"),
     ("decode big_codebook.json -o o.wav", 1, "these models use 500"),
+    ("decode k100.json -o o.wav", 1, "--decoder hifigan"),
     ("decode negative.json -o o.wav", 1, "out of range"),
     ("decode huge_int.json -o o.wav", 1, "out of range"),
     ("decode nested.json -o o.wav", 1, "integers only"),
@@ -122,7 +123,7 @@ def scratch(tmp_path_factory):
     files = {
         "good": codes(), "not_json": "units: 1, 2, 3", "list": "[1, 2, 3]", "no_f0": json.dumps({"units": [1], "speaker": "awb"}),
         "deep": "[" * 100000 + "]" * 100000, "empty_units": codes(units=[], f0_codes=[]),
-        "big_codebook": codes(n_units=1000, units=[1, 500, 3, 4, 5]), "negative": codes(units=[1, -2, 3, 4, 5]),
+        "big_codebook": codes(n_units=1000, units=[1, 500, 3, 4, 5]), "k100": codes(n_units=100), "negative": codes(units=[1, -2, 3, 4, 5]),
         "huge_int": codes(units=[1, 2 ** 70, 3, 4, 5]), "nested": codes(units=[[1, 2], [3, 4]]),
         "floats": codes(units=[1.5, 2.0, 3, 4, 5]), "booleans": codes(units=[True, False, 1, 2, 3]),
         "strings": codes(units=["1", "2", "3", "4", "5"]), "nulls": codes(units=[1, None, 3, 4, 5]),
