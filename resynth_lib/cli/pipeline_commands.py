@@ -131,10 +131,11 @@ def _load(path: str):
         raise _Exit(EXIT_INPUT, str(exc)) from None
 
 
-def _decoder_option(parser):
+def _decoder_option(parser, help: str | None = None):
     from resynth_lib.decoder.decoders import DECODERS, DEFAULT_DECODER
     parser.add_argument("--decoder", choices=DECODERS, default=None,
-                        help=f"codes -> waveform (default {DEFAULT_DECODER}; hifigan: the paper's design)")
+                        help=help or f"codes -> waveform (default {DEFAULT_DECODER}; hifigan: the paper's design, "
+                                     "which reads codes made with `resynth encode --decoder hifigan`)")
 
 
 def _decode_options(parser):
@@ -178,6 +179,12 @@ def encode(args, r) -> None:
     >>> shutil.rmtree(tmp)
     """
     out = _free(Path(args.output), args.force, CODES_SUFFIXES)
+    if out.suffix.lower() == ".rsc":
+        from resynth_lib.pipeline.codes_file import CodeModel
+        if CodeModel.load().n_units != r.quantiser.n_units:
+            raise _Exit(EXIT_USAGE, f"{out}: binary codes files hold the default decoder's "
+                                    f"{CodeModel.load().n_units} units, not the {r.quantiser.n_units} this decoder "
+                                    "reads; write a .json codes file instead")
     codes = r.encode(_load(args.input), speaker=args.speaker, name=args.input)
     if getattr(r, "last_unseen", False):
         print(f"{args.input}: this voice is not one of the known speakers ({', '.join(r.speakers)}); it will be "
@@ -396,6 +403,8 @@ def main(argv) -> int:
         parser.add_argument("input")
         parser.add_argument("-o", "--output", required=True)
         parser.add_argument("--speaker", help="the speaker's name (default: recognised from the audio)")
+        _decoder_option(parser, "the decoder the codes are for: it sets the unit codebook (K=500 for the frame-rate "
+                                "decoders, 100 for hifigan)")
     elif command == "decode":
         parser.add_argument("codes")
         parser.add_argument("-o", "--output", required=True)

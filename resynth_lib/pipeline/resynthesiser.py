@@ -349,8 +349,9 @@ class Resynthesiser:
     def check_codes(self, codes: Codes, name: str = "codes") -> Codes:
         """The codes must come from these models' codebooks (sizes, speaker list), not merely be well formed."""
         if codes.n_units != self.quantiser.n_units or codes.n_f0_codes != self.f0_model.n_codes:
-            advice = {100: "decode them with `--decoder hifigan`, which reads 100 units, or encode the audio again",
-                      500: "decode them with the default decoder, which reads 500 units, or encode the audio again"}
+            advice = {100: "decode them with `--decoder hifigan`, which reads 100 units",
+                      500: "decode them with the default decoder, which reads 500 units (for hifigan, encode with "
+                           "`resynth encode --decoder hifigan`)"}
             raise PipelineError(f"{name}: codes made with {codes.n_units} units and {codes.n_f0_codes} F0 codes; these "
                                 f"models use {self.quantiser.n_units} and {self.f0_model.n_codes}"
                                 + (f": {advice[codes.n_units]}" if codes.n_units in advice else ""))

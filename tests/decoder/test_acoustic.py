@@ -4,6 +4,7 @@ import json
 import numpy as np
 import torch
 
+from resynth_lib.content.units import load_quantiser
 from resynth_lib.core.config import DATA_DIR
 from resynth_lib.data.corpus import load_corpus
 from resynth_lib.decoder import acoustic as A
@@ -44,8 +45,9 @@ def test_shipped_model_predicts_held_out_mel_and_voicing():
     record = json.loads((DATA_DIR / "checkpoints" / "acoustic.json").read_text())
     model = A.load_acoustic_model()
     corpus = load_corpus()
+    quantiser = load_quantiser(source="ssl", n_units=model.config["n_units"])      # the units it was trained on
     data = acoustic_data([corpus.utterances(split="test", speaker=s)[0] for s in corpus.speakers], corpus.speakers,
-                         progress=False)
+                         quantiser, progress=False)
     scores = validation_scores(model, data)
     assert scores["mel_l1"] < 0.6 and scores["voicing_accuracy"] > 0.85
     assert record["valid_mel_l1"] < 0.6 and record["wall_seconds"] <= 30 * 60

@@ -33,9 +33,10 @@ def test_frame_rate_decoders_are_more_intelligible_than_the_paper_design(utts, f
     hifigan = Resynthesiser(decoder="hifigan")
     codes = [hifigan.encode(u.waveform(), speaker=u.speaker, name=u.utt_id) for u in utts]
     per_hifigan = _per([hifigan.decode(c) for c in codes], utts)
-    for name, r in frame_rate.items():
-        outs = [r.decode(c) for c in codes]
-        assert all(o.shape == (320 * len(c.units),) and np.isfinite(o).all() for o, c in zip(outs, codes))
+    for name, r in frame_rate.items():            # the frame-rate decoders read their own (K=500) units
+        own = [r.encode(u.waveform(), speaker=u.speaker, name=u.utt_id) for u in utts]
+        outs = [r.decode(c) for c in own]
+        assert all(o.shape == (320 * len(c.units),) and np.isfinite(o).all() for o, c in zip(outs, own))
         per = _per(outs, utts)
         assert per < 0.45 and per < 0.7 * per_hifigan, (name, per, per_hifigan)
     assert Resynthesiser().decoder_name == DEFAULT_DECODER
@@ -75,9 +76,14 @@ def test_decode_command_takes_a_decoder(tmp_path, capsys, utts):
     src = tmp_path / "in.wav"
     sf.write(src, utts[0].waveform(), 16000)
     assert main(["encode", str(src), "-o", str(tmp_path / "c.json")]) == 0
+    assert main(["encode", str(src), "-o", str(tmp_path / "c100.json"), "--decoder", "hifigan"]) == 0
+    assert main(["decode", str(tmp_path / "c.json"), "-o", str(tmp_path / "no.wav"), "--decoder", "hifigan"]) == 1
+    assert "--decoder hifigan" in capsys.readouterr().err              # the message names the fix
+    assert main(["encode", str(src), "-o", str(tmp_path / "c100.rsc"), "--decoder", "hifigan"]) == 2
     for name in DECODERS:
         out = tmp_path / f"{name.replace('+', '_')}.wav"
-        assert main(["decode", str(tmp_path / "c.json"), "-o", str(out), "--decoder", name]) == 0
+        codes = tmp_path / ("c100.json" if name == "hifigan" else "c.json")
+        assert main(["decode", str(codes), "-o", str(out), "--decoder", name]) == 0
         wav, rate = sf.read(out)
         assert rate == 16000 and len(wav) > 16000 and np.abs(wav).max() > 1e-3
     with pytest.raises(SystemExit) as exc:
