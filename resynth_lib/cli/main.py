@@ -7,7 +7,7 @@
     resynth train beta-vae --beta 4 --out data/checkpoints/beta_vae_beta4.pt [--force]   (notebook 01b)
     resynth train info-gan --out data/checkpoints/info_gan.pt [--force]                  (notebook 01b)
     resynth train f0vq [--steps N] [--seed S] [--out data/checkpoints/f0_vqvae.pt] [--resume] [--force]   (notebook 04b)
-    resynth train ssl [--kind hubert|cpc] [--steps N] [--seed S] [--device cpu] [--resume] [--force]   (notebook 02)
+    resynth train ssl [--kind hubert|cpc] [--steps N] [--seed S] [--device cpu] [--resume] [--force]   (notebook 02b)
     resynth train kmeans [--source ssl|mfcc] [--clusters 100] [--force]                   (notebook 03)
     resynth train dvector [--steps N] [--exclude SPEAKER] [--force]                      (notebook 05)
     resynth train vocoder [--steps N] [--channels C] [--source] [--device cpu] [--resume] [--force]   (notebook 06; torchrun ok)
@@ -20,7 +20,7 @@
     resynth train code-model [--force]                  (notebook 07: probabilities of the .rsc codes file)
     resynth train speaker-judge [--steps N] [--force]                                    (notebook 07)
     resynth evaluate [--split test] [--limit N] [--force]     (notebook 07: Tables 1 and 2, data/evaluation/)
-    resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02)
+    resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02b)
     resynth f0-stats [--split train] [--out data/f0_stats.json] [--force]                (notebook 04)
 
 Every command is one row of :data:`COMMANDS`: its words, a help line and the
@@ -56,7 +56,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("course", "strip"), "strip outputs from solutions/", "resynth_lib.course.build:main strip"),
     (("train", "beta-vae"), "the beta-VAE of notebook 01b (--beta B --out PATH)", "resynth_lib.concepts.beta_vae:main"),
     (("train", "info-gan"), "the InfoGAN of notebook 01b (--out PATH)", "resynth_lib.concepts.info_gan:main"),
-    (("train", "ssl"), "the CPC- or HuBERT-style speech model of notebook 02 (--kind hubert|cpc)",
+    (("train", "ssl"), "the CPC- or HuBERT-style speech model of notebook 02b (--kind hubert|cpc)",
      "resynth_lib.content.ssl_train:main"),
     (("train", "kmeans"), "the unit quantiser of notebook 03 (--source ssl|mfcc --clusters K)",
      "resynth_lib.content.units:main"),

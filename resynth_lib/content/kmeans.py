@@ -16,7 +16,7 @@ This module is that quantiser, vectorised in numpy:
 
 The inertia (sum of squared distances of points to their centroid) never increases
 under Lloyd's algorithm: both steps can only lower it. ``inertia_history_`` records it.
-Taught in notebook 03 (``03_discrete_units_kmeans``); used by notebook 02 to make the
+Taught in notebook 03 (``03_discrete_units_kmeans``); used by notebook 02b to make the
 HuBERT-style targets.
 """
 from __future__ import annotations

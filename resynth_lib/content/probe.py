@@ -13,7 +13,7 @@ sentences), so the accuracy measures the representation, not memorisation.
 * :func:`probe_representations` -- phone and speaker accuracy of several representations
   (MFCC, log-mel, every layer of a model) in one table.
 
-Taught in notebook 02 (``02_self_supervised_pretext_tasks``).
+Taught in notebook 02b (``02b_self_supervised_speech``).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class LinearProbe:
 
     ``weight_decay`` is the L2 penalty on ``W`` (per example). Features are standardised
     with the training set's mean and standard deviation, which are kept for
-    :meth:`predict`. Taught in notebook 02.
+    :meth:`predict`. Taught in notebook 02b.
 
     Example
     -------
@@ -86,7 +86,7 @@ def probe_accuracy(X_train, y_train, X_test, y_test, weight_decay: float = 1e-4,
     """Fit a :class:`LinearProbe` on the training frames (at most ``max_train``, drawn at random); test accuracy.
 
     The number of classes is taken from both label sets, so a class missing from the
-    training frames is still counted. Every probe table of notebook 02 is made of these.
+    training frames is still counted. Every probe table of notebook 02b is made of these.
 
     Example
     -------
@@ -110,7 +110,7 @@ def probe_representations(representations: Mapping[str, Callable], train_utts: S
     ``representations`` maps a name to ``feature_fn(utterance) -> (frames, dims)`` on the
     50 Hz grid. The phone probe uses every frame; the speaker probe leaves out silence
     (``pau``) frames, where there is no voice to recognise. Returns
-    ``{name: {"phone": accuracy, "speaker": accuracy, "dims": D}}``. Taught in notebook 02.
+    ``{name: {"phone": accuracy, "speaker": accuracy, "dims": D}}``. Taught in notebook 02b.
 
     >>> from resynth_lib.data.corpus import load_corpus
     >>> from resynth_lib.data.frames import mfcc_frames
@@ -145,7 +145,7 @@ def model_representations(model, name: str | None = None, cache: dict | None = N
     """``{"<name> <layer name>": feature_fn}`` for every layer of a model from :mod:`resynth_lib.content.ssl_models`.
 
     All layers of an utterance come from one forward pass, kept in ``cache`` (a dict you
-    pass in, keyed by utterance id) so probing five layers costs one pass. Taught in notebook 02.
+    pass in, keyed by utterance id) so probing five layers costs one pass. Taught in notebook 02b.
 
     >>> from resynth_lib.content.ssl_models import HuBERTModel
     >>> sorted(model_representations(HuBERTModel(dim=8, layers=1, heads=2, n_targets=3), "toy"))
@@ -172,7 +172,7 @@ def content_margin(row: dict) -> float:
 
     Units should carry *what* is said and leave *who* says it to the speaker stream, so a
     point of phone accuracy and a point less of speaker accuracy count the same. The layers
-    of the models of notebook 02 are ranked by it.
+    of the models of notebook 02b are ranked by it.
 
     Example
     -------
@@ -187,7 +187,7 @@ def choose_layer(models: Mapping[str, object], train_utts, valid_utts, max_train
 
     ``models`` maps a name to a model from :mod:`resynth_lib.content.ssl_models`. Returns
     ``(model name, layer index, probe table of every layer of every model)``; the test
-    split stays untouched for the notebook's report. Taught in notebook 02.
+    split stays untouched for the notebook's report. Taught in notebook 02b.
 
     Example
     -------
@@ -217,7 +217,7 @@ def main(argv=None) -> int:
     """``resynth probe-layers CHECKPOINT...``: choose the content layer on the validation split.
 
     Runs :func:`choose_layer` on the given checkpoints and writes the choice, with the
-    probe table, to ``data/checkpoints/content_layer.json`` (notebook 02 reads it).
+    probe table, to ``data/checkpoints/content_layer.json`` (notebook 02b reads it).
 
     Example
     -------

@@ -21,7 +21,7 @@ layer's 50 Hz features, and :func:`load_content_model` with :func:`content_featu
 the layer the course quantises in notebook 03. Training -- the MFCC k-means targets, the
 training loop and ``resynth train ssl`` -- lives in :mod:`resynth_lib.content.ssl_train`;
 the probes that choose the layer in :mod:`resynth_lib.content.probe`.
-Taught in notebook 02 (``02_self_supervised_pretext_tasks``).
+Taught in notebook 02b (``02b_self_supervised_speech``).
 
 Example
 -------
@@ -49,7 +49,7 @@ class ConvFrontEnd(nn.Module):
     """Log-mel at 100 Hz ``(B, 2T, n_mels)`` -> features at 50 Hz ``(B, T, dim)``.
 
     Two 1-D convolutions over time, the second with stride 2, then layer normalisation:
-    the first layer of both models of notebook 02.
+    the first layer of both models of notebook 02b.
 
     Example
     -------
@@ -73,7 +73,7 @@ def mask_from_starts(starts: np.ndarray, span: int) -> np.ndarray:
     """Turn span starts into a mask: frame ``t`` is hidden if a span starts in ``(t - span, t]``.
 
     ``starts`` is a ``(batch, frames)`` boolean array; spans may overlap and are cut at
-    the end of the row. Taught in notebook 02 (an exercise).
+    the end of the row. Taught in notebook 02b (an exercise).
 
     >>> mask_from_starts(np.array([[False, True, False, False, False, True]]), 2).astype(int).tolist()
     [[0, 1, 1, 0, 0, 1]]
@@ -92,7 +92,7 @@ def span_mask(batch: int, frames: int, mask_prob: float = 0.08, span: int = 10, 
     Every frame starts a masked span of ``span`` frames with probability ``mask_prob``
     (:func:`mask_from_starts`); each row gets at least one span. With
     ``mask_prob=0.08, span=10`` about ``1 - 0.92**10 = 57%`` of frames are hidden.
-    Taught in notebook 02.
+    Taught in notebook 02b.
 
     >>> m = span_mask(1, 20, mask_prob=0.0, span=4, rng=0)   # no starts drawn: one forced span
     >>> int(m.sum())
@@ -114,7 +114,7 @@ def warp_frequency(x: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
     1 moves spectral peaks down, like a longer vocal tract; below 1, up. Used as
     augmentation: the model sees warped input but must predict targets made from the
     unwarped audio, so *who* is speaking (vocal-tract length, a large part of it) stops
-    helping. Taught in notebook 02.
+    helping. Taught in notebook 02b.
 
     >>> x = torch.arange(4.0).repeat(1, 1, 1)          # bands 0, 1, 2, 3
     >>> warp_frequency(x, torch.tensor([0.5])).tolist()
@@ -138,7 +138,7 @@ def info_nce(predictions: torch.Tensor, candidates: torch.Tensor, positive: torc
     of its true one, the other ``M - 1`` are negatives. Returns the mean of
     ``-log softmax(scores / temperature)[positive]`` -- minimising it maximises a lower
     bound on the mutual information between prediction and target (van den Oord et al.,
-    2018). Taught in notebook 02.
+    2018). Taught in notebook 02b.
 
     >>> p = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])
     >>> round(float(info_nce(p, p, torch.tensor([0, 1]))), 4)   # log(1 + e^-1)
@@ -155,7 +155,7 @@ class CPCModel(nn.Module):
 
     ``hidden_states(x)`` returns ``[z, c1, c2]`` (front end, GRU layer 1, GRU layer 2),
     each ``(B, T, dim)``; ``loss(x)`` is the InfoNCE averaged over the prediction steps
-    (negatives: the other frames of the same window). Taught in notebook 02.
+    (negatives: the other frames of the same window). Taught in notebook 02b.
 
     Example
     -------
@@ -206,7 +206,7 @@ class HuBERTModel(nn.Module):
     ``attention_window``, each frame attends only to frames at most that far away);
     ``loss(x, targets, mask)`` is the cross-entropy of the ``n_targets``-way cluster
     prediction at the masked frames. ``hidden_states(x)`` returns ``layers + 1`` arrays
-    (front end, then every transformer layer). Taught in notebook 02.
+    (front end, then every transformer layer). Taught in notebook 02b.
 
     Example
     -------
@@ -267,7 +267,7 @@ def layer_features(model: nn.Module, inputs: np.ndarray) -> list[np.ndarray]:
     """Every layer's ``(frames, dim)`` features of one utterance (``inputs`` from :func:`ssl_input`).
 
     One forward pass in eval mode, without gradients; the list follows
-    ``model.layer_names``. The probes of notebook 02 read every layer through it.
+    ``model.layer_names``. The probes of notebook 02b read every layer through it.
 
     Example
     -------
@@ -283,7 +283,7 @@ def layer_features(model: nn.Module, inputs: np.ndarray) -> list[np.ndarray]:
 def save_ssl_model(model: nn.Module, path, record: dict, force: bool = False) -> Path:
     """Inference weights (:mod:`resynth_lib.core.checkpoints` format) + a JSON training record beside them.
 
-    ``resynth train ssl`` writes ``data/checkpoints/ssl_<kind>.pt`` with it (notebook 02).
+    ``resynth train ssl`` writes ``data/checkpoints/ssl_<kind>.pt`` with it (notebook 02b).
     Refuses to replace an existing file unless ``force``.
 
     Example
@@ -318,7 +318,7 @@ def load_content_model(choice_path=None):
 
     Reads ``data/checkpoints/content_layer.json`` (written by ``resynth probe-layers``),
     which names the checkpoint and the layer chosen on the validation split. Notebooks 03
-    and later quantise ``content_features(model, layer, wav)``. Taught in notebook 02.
+    and later quantise ``content_features(model, layer, wav)``. Taught in notebook 02b.
 
     Example
     -------
@@ -340,7 +340,7 @@ def content_features(model: nn.Module, layer: int, wav, moments=None) -> np.ndar
 
     :func:`~resynth_lib.data.frames.ssl_input` then :func:`layer_features`, keeping one
     layer: the features notebook 03 quantises into units (with the layer chosen in
-    notebook 02). ``moments`` as in :func:`~resynth_lib.data.frames.ssl_input`.
+    notebook 02b). ``moments`` as in :func:`~resynth_lib.data.frames.ssl_input`.
 
     Example
     -------

@@ -10,7 +10,7 @@ concatenated training stream, with resume files; and :func:`main` is
 The trained layers are then probed (:mod:`resynth_lib.content.probe`) and one of them is
 quantised into units in notebook 03.
 
-Taught in notebook 02 (``02_self_supervised_pretext_tasks``).
+Taught in notebook 02b (``02b_self_supervised_speech``).
 
 Example
 -------
@@ -40,7 +40,7 @@ def kmeans_targets(mfccs: list[np.ndarray], n_clusters: int = 100, seed: int = 0
     """HuBERT's first-iteration targets: k-means (K = ``n_clusters``) of MFCC+deltas frames.
 
     Fits :class:`resynth_lib.content.kmeans.KMeans` on at most ``max_frames`` frames drawn at
-    random and returns ``(targets per utterance, the fitted KMeans)``. Taught in notebook 02.
+    random and returns ``(targets per utterance, the fitted KMeans)``. Taught in notebook 02b.
 
     >>> rng = np.random.default_rng(0)
     >>> targets, km = kmeans_targets([rng.normal(size=(30, 39)), rng.normal(size=(20, 39))], n_clusters=4)
@@ -60,7 +60,7 @@ def prepare_ssl_data(utterances, progress: bool = False) -> dict:
     """Inputs (:func:`ssl_input`) and MFCC+delta frames (normalised per utterance) of utterances.
 
     Returns ``{"inputs": [...], "mfcc": [...], "utt_ids": [...]}``, one entry per
-    utterance: the inputs are at 100 Hz, the MFCC frames at 50 Hz. Taught in notebook 02.
+    utterance: the inputs are at 100 Hz, the MFCC frames at 50 Hz. Taught in notebook 02b.
 
     Example
     -------
@@ -108,7 +108,7 @@ def train_ssl(kind: str, inputs: list[np.ndarray], targets: list[np.ndarray] | N
     schedule still follows ``steps``), as an interruption would. ``warp > 0`` stretches
     every window's mel axis by a random factor in ``[1 - warp, 1 + warp]``
     (:func:`warp_frequency`) before the model sees it. Returns ``(model, history)``; ``history`` has per-``log_every``
-    ``step``, ``loss``, ``accuracy`` and ``seconds``. Taught in notebook 02.
+    ``step``, ``loss``, ``accuracy`` and ``seconds``. Taught in notebook 02b.
 
     >>> rng = np.random.default_rng(0)
     >>> x, y = [rng.normal(size=(400, 80)).astype(np.float32)], [rng.integers(0, 5, 200)]
@@ -162,7 +162,7 @@ def main(argv=None) -> int:
 
     Trains on the corpus's training split and writes ``data/checkpoints/ssl_<kind>.pt``
     with its JSON record; ``--resume`` continues an interrupted run. The shipped models
-    of notebook 02 were made with it.
+    of notebook 02b were made with it.
 
     Example
     -------

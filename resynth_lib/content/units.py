@@ -9,7 +9,7 @@ frame-rate decoder reads (notebook 07). This module connects :mod:`resynth_lib.c
 to the speech features:
 
 * :data:`SOURCES` -- which features to quantise: ``"ssl"`` (the content layer chosen in
-  notebook 02, :func:`resynth_lib.content.ssl_models.load_content_model`) or ``"mfcc"`` (39 MFCC with
+  notebook 02b, :func:`resynth_lib.content.ssl_models.load_content_model`) or ``"mfcc"`` (39 MFCC with
   deltas, normalised per utterance -- HuBERT's first-iteration features, the baseline);
 * :class:`UnitQuantiser` -- features + centroids: ``units(wav)`` gives the unit sequence;
 * :func:`fit_quantiser` -- k-means on the training split; ``resynth train kmeans`` runs it
@@ -38,7 +38,7 @@ def feature_function(source: str) -> Callable:
     """``wav -> (frames, dims)`` features of a source on the 50 Hz grid.
 
     ``"mfcc"`` gives 39 normalised MFCC with deltas; ``"ssl"`` loads the content model
-    and layer chosen in notebook 02. Notebook 03 quantises both and compares them.
+    and layer chosen in notebook 02b. Notebook 03 quantises both and compares them.
 
     Example
     -------

@@ -9,7 +9,7 @@
 * :mod:`resynth_lib.core.checkpoints` -- the one checkpoint format of every shipped model
   (notebook 00, ``00_audio_and_data``).
 * :mod:`resynth_lib.core.training` -- the training loop with progress, logging and resume
-  files (notebook 02, ``02_self_supervised_pretext_tasks``).
+  files (notebook 02b, ``02b_self_supervised_speech``).
 * :mod:`resynth_lib.core.plots` -- the pipeline diagram, spectrogram and waveform figures
   (notebook 00, ``00_audio_and_data``, then every notebook).
 * :mod:`resynth_lib.core.bits` -- bits per second of a stream of discrete codes

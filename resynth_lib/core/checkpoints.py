@@ -96,7 +96,7 @@ def load_checkpoint(classes, path, how_to_make: str = ""):
     """Rebuild a model saved by :func:`save_checkpoint`: ``cls(**config)``, weights loaded, eval mode.
 
     ``classes`` is the expected class, or a tuple of classes when a file may hold one of several
-    (the CPC and HuBERT models of notebook 02). The stored ``extra`` dictionary is attached as
+    (the CPC and HuBERT models of notebook 02b). The stored ``extra`` dictionary is attached as
     ``model.checkpoint_extra``. Used by every ``load_*`` function (format: notebook 00).
 
     Example

@@ -11,5 +11,5 @@
 * :mod:`resynth_lib.data.real_corpora` -- LJSpeech and VCTK loaders giving the same records
   (notebook 00, ``00_audio_and_data``).
 * :mod:`resynth_lib.data.frames` -- MFCC, log-mel and self-supervised model input, frame by
-  frame with phone and speaker labels (notebook 02, ``02_self_supervised_pretext_tasks``).
+  frame with phone and speaker labels (notebook 02b, ``02b_self_supervised_speech``).
 """

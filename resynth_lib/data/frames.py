@@ -5,14 +5,14 @@ of an utterance is the 20 ms ``[320 i, 320 (i + 1))`` samples, there are
 ``len(wav) // 320`` frames, and the phone label of frame ``i`` is the phone holding its
 centre (:meth:`resynth_lib.data.corpus.Utterance.frame_labels`). This module makes
 
-* :func:`ssl_input` -- what the self-supervised models of notebook 02 read: 80-band
+* :func:`ssl_input` -- what the self-supervised models of notebook 02b read: 80-band
   log-mel at 100 Hz (two input frames per output frame), normalised per utterance;
 * :func:`mfcc_frames` / :func:`log_mel_frames` -- the classic baselines on the 50 Hz grid
   (MFCC optionally with deltas, as HuBERT's first-iteration targets);
 * :func:`cmvn` -- per-utterance cepstral mean and variance normalisation;
 * :func:`frame_table` -- features of many utterances stacked, with phone and speaker ids.
 
-Taught in notebook 02 (``02_self_supervised_pretext_tasks``); notebook 03 quantises these frames.
+Taught in notebook 02b (``02b_self_supervised_speech``); notebook 03 quantises these frames.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ SSL_MELS = 80
 
 
 def num_frames(wav) -> int:
-    """Number of whole 20 ms frames: ``len(wav) // 320`` (notebook 02).
+    """Number of whole 20 ms frames: ``len(wav) // 320`` (notebook 02b).
 
     A trailing part-frame is dropped, so every 50 Hz stream of an utterance has this length.
 
@@ -40,7 +40,7 @@ def num_frames(wav) -> int:
 
 
 def cmvn(features: np.ndarray) -> np.ndarray:
-    """Per-utterance mean and variance normalisation of a ``(frames, dims)`` array (notebook 02).
+    """Per-utterance mean and variance normalisation of a ``(frames, dims)`` array (notebook 02b).
 
     Each dimension gets zero mean and unit variance over the utterance's frames.
 
@@ -66,7 +66,7 @@ def ssl_input_moments(wav) -> tuple[np.ndarray, np.ndarray]:
 
     What per-utterance CMVN divides by, for a file too long to hold its log-mel at once:
     ``ssl_input(piece, moments)`` then normalises every piece the same way. Used by
-    ``resynth encode`` on long files; taught in notebook 02 (CMVN) and 07 (long files).
+    ``resynth encode`` on long files; taught in notebook 02b (CMVN) and 07 (long files).
 
     Example
     -------
@@ -105,7 +105,7 @@ def ssl_input(wav, moments: tuple[np.ndarray, np.ndarray] | None = None) -> np.n
     25 ms windows every 10 ms; the convolutional front end halves the rate to 50 Hz.
     Normalising each utterance removes the overall spectral tilt and level -- a large
     part of what tells speakers apart -- before the model sees it (a choice; the paper's
-    models read the raw waveform). Taught in notebook 02.
+    models read the raw waveform). Taught in notebook 02b.
 
     Example
     -------
@@ -150,7 +150,7 @@ def mfcc_frames(wav, deltas: bool = False, normalise: bool = False) -> np.ndarra
 def log_mel_frames(wav, n_mels: int = SSL_MELS) -> np.ndarray:
     """``(num_frames, n_mels)`` log-mel on the 50 Hz grid (the second baseline of the probes).
 
-    40 ms windows every 20 ms; the probes of notebook 02 compare it with MFCC and the
+    40 ms windows every 20 ms; the probes of notebook 02b compare it with MFCC and the
     self-supervised layers, and notebook 05's speaker encoder reads it too.
 
     Example
@@ -168,7 +168,7 @@ def frame_table(utterances: Sequence, feature_fn: Callable, phones: Sequence[str
 
     Returns ``(X, phone_ids, speaker_ids, utterance_index)``; ids index ``phones`` and
     ``speakers`` (default: the sorted labels present). ``feature_fn`` receives the
-    :class:`~resynth_lib.data.corpus.Utterance`, so it can use a cache. Taught in notebook 02.
+    :class:`~resynth_lib.data.corpus.Utterance`, so it can use a cache. Taught in notebook 02b.
 
     >>> from resynth_lib.data.corpus import load_corpus
     >>> utts = load_corpus().utterances(split="valid")[:2]

@@ -21,7 +21,7 @@ import importlib
 
 import numpy as np
 
-NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb03", "nb04", "nb04b", "nb05", "nb06", "nb06b", "nb07")
+NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb02b", "nb03", "nb04", "nb04b", "nb05", "nb06", "nb06b", "nb07")
 
 
 def _torch():
@@ -152,6 +152,7 @@ def _reference(name):
 def _mutants() -> dict:
     """Exercise name -> [(mistake, function)]."""
     r = _reference
+    torch, _ = _torch()
     return {
         "00.hz_to_mel": [("natural log instead of log10", lambda f: 2595.0 * np.log(1.0 + np.asarray(f) / 700.0))],
         "00.frame_signal": [("one frame too few", lambda x, n, h: r("00.frame_signal")(x, n, h)[:-1])],
@@ -173,9 +174,14 @@ def _mutants() -> dict:
                           lambda mi: np.max(mi, axis=0) - np.mean(mi, axis=0)),
                          ("gaps across factors instead of across latents",
                           lambda mi: (lambda s: s[:, -1] - s[:, -2])(np.sort(np.asarray(mi), axis=1)))],
-        "02.info_nce": [("softmax over the wrong axis (candidates and predictions swapped)",
-                         lambda p, c, pos, temperature=1.0: r("02.info_nce")(c, p, pos, temperature))],
-        "02.mask_from_starts": [("each start hides one frame too few", lambda starts, span: r("02.mask_from_starts")(
+        "02.rotate_batch": [("turned clockwise", lambda images: (torch.cat([torch.rot90(images, -k, dims=(-2, -1))
+                                                                            for k in range(4)]),
+                                                                 torch.arange(4).repeat_interleave(len(images)))),
+                            ("labels 0 1 2 3 0 1 2 3 ...", lambda images: (r("02.rotate_batch")(images)[0],
+                                                                           torch.arange(4).repeat(len(images))))],
+        "02b.info_nce": [("softmax over the wrong axis (candidates and predictions swapped)",
+                         lambda p, c, pos, temperature=1.0: r("02b.info_nce")(c, p, pos, temperature))],
+        "02b.mask_from_starts": [("each start hides one frame too few", lambda starts, span: r("02b.mask_from_starts")(
             starts, span - 1))],
         "02.negative_sampling_loss": [("sign error on the negatives", _negative_sampling_sign_error)],
         "03.assign_clusters": [("Manhattan instead of squared Euclidean distance", _assign_manhattan)],
