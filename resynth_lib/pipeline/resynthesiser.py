@@ -289,6 +289,14 @@ class Codes:
                 and np.array_equal(self.f0_codes, other.f0_codes) and self.speaker == other.speaker)
 
 
+def _codebook_advice(n_units: int, decoder_name: str) -> str:
+    """What to do with codes made for another decoder's codebook: which decoder reads them, how to re-encode."""
+    from resynth_lib.decoder.decoders import DECODERS, DEFAULT_DECODER, load_decoder
+    readers = [d for d in sorted(DECODERS, key=lambda d: d != DEFAULT_DECODER) if load_decoder(d).n_units == n_units]
+    advice = f": decode them with `--decoder {readers[0]}`, which reads {n_units} units" if readers else ""
+    return advice + f" (or encode the audio again with `resynth encode --decoder {decoder_name}`)"
+
+
 def speaker_excerpt(wav: np.ndarray, seconds: float = SPEAKER_SAMPLE_SECONDS, piece: float = 10.0) -> np.ndarray:
     """The whole waveform if it is short; else evenly spaced ``piece``-second excerpts adding up to ``seconds``.
 
@@ -349,12 +357,9 @@ class Resynthesiser:
     def check_codes(self, codes: Codes, name: str = "codes") -> Codes:
         """The codes must come from these models' codebooks (sizes, speaker list), not merely be well formed."""
         if codes.n_units != self.quantiser.n_units or codes.n_f0_codes != self.f0_model.n_codes:
-            advice = {100: "decode them with `--decoder hifigan`, which reads 100 units",
-                      500: "decode them with the default decoder, which reads 500 units (for hifigan, encode with "
-                           "`resynth encode --decoder hifigan`)"}
             raise PipelineError(f"{name}: codes made with {codes.n_units} units and {codes.n_f0_codes} F0 codes; these "
                                 f"models use {self.quantiser.n_units} and {self.f0_model.n_codes}"
-                                + (f": {advice[codes.n_units]}" if codes.n_units in advice else ""))
+                                + _codebook_advice(codes.n_units, self.decoder_name))
         if (codes.units >= self.quantiser.n_units).any() or (codes.f0_codes >= self.f0_model.n_codes).any():
             raise PipelineError(f"{name}: code values out of range for these models")
         return codes
