@@ -107,7 +107,9 @@ class AcousticModel(nn.Module):
 
     Arguments: ``n_units`` / ``n_f0_codes`` / ``n_speakers`` (codebook sizes),
     ``dim`` (unit embedding width; F0 codes and speaker get half each), ``channels``
-    (convolution width), ``hidden`` (GRU width per direction), ``n_mels``.
+    (convolution width), ``hidden`` (GRU width per direction), ``n_mels``, ``dropout``
+    (in the convolutions, before the GRU and before the output layer: the training split
+    has only 176 sentences, and without it the model learns them by heart).
 
     Inputs: ``units (B, T)``, ``f0_codes (B, ceil(T / 4))``, ``speakers (B,)`` and
     ``f0_hz (B, 4 T)``, the contour decoded from the F0 codes
@@ -124,15 +126,16 @@ class AcousticModel(nn.Module):
     """
 
     def __init__(self, n_units: int = 100, n_f0_codes: int = 20, n_speakers: int = 4, dim: int = 128,
-                 channels: int = 256, hidden: int = 128, n_mels: int = N_MELS):
+                 channels: int = 256, hidden: int = 128, n_mels: int = N_MELS, dropout: float = 0.1):
         super().__init__()
         self.config = {"n_units": n_units, "n_f0_codes": n_f0_codes, "n_speakers": n_speakers, "dim": dim,
-                       "channels": channels, "hidden": hidden, "n_mels": n_mels}
+                       "channels": channels, "hidden": hidden, "n_mels": n_mels, "dropout": dropout}
         self.units = nn.Embedding(n_units, dim)
         self.f0_codes = nn.Embedding(n_f0_codes, dim // 2)
         self.speaker = nn.Embedding(n_speakers, dim // 2)
         self.inp = nn.Conv1d(2 * dim + F0_FRAMES_PER_UNIT, channels, 5, padding=2)
-        self.convs = nn.Sequential(*[ResidualConv(channels, 5, d) for d in (1, 2, 4)])
+        self.convs = nn.Sequential(*[ResidualConv(channels, 5, d, dropout) for d in (1, 2, 4)])
+        self.drop = nn.Dropout(dropout)
         self.rnn = nn.GRU(channels, hidden, num_layers=2, batch_first=True, bidirectional=True)
         self.out = nn.Linear(2 * hidden + channels, n_mels + F0_FRAMES_PER_UNIT)
 
@@ -143,8 +146,8 @@ class AcousticModel(nn.Module):
         x = torch.cat([self.units(units), f0_emb, self.speaker(speakers)[:, None].expand(-1, T, -1),
                        log_f0.reshape(-1, T, F0_FRAMES_PER_UNIT)], dim=-1)
         h = self.convs(self.inp(x.transpose(1, 2))).transpose(1, 2)
-        r, _ = self.rnn(h)
-        y = self.out(torch.cat([r, h], dim=-1))
+        r, _ = self.rnn(self.drop(h))
+        y = self.out(self.drop(torch.cat([r, h], dim=-1)))
         n_mels = self.config["n_mels"]
         return y[..., :n_mels], y[..., n_mels:]
 

@@ -74,6 +74,26 @@ def _windows(data: list[dict], batch_size: int, frames: int, rng) -> tuple:
             as_t(mel, np.float32), as_t(voiced, np.float32))
 
 
+def corrupt_units(units: torch.Tensor, rate: float, n_units: int, generator=None) -> torch.Tensor:
+    """A copy of ``units`` in which a fraction ``rate`` of the ids is replaced by random ids.
+
+    Training-time augmentation (notebook 06b): k-means makes errors, and on unseen
+    sentences the unit sequence is never one the model saw; replacing some ids makes the
+    model read each frame from its neighbours too instead of memorising sequences.
+
+    Example
+    -------
+    >>> g = torch.Generator().manual_seed(0)
+    >>> u = torch.zeros(1, 1000, dtype=torch.long)
+    >>> round(float((corrupt_units(u, 0.2, 500, g) != 0).float().mean()), 1)
+    0.2
+    """
+    if rate <= 0:
+        return units
+    hit = torch.rand(units.shape, generator=generator) < rate
+    return torch.where(hit, torch.randint(0, n_units, units.shape, generator=generator), units)
+
+
 def acoustic_loss(model: AcousticModel, batch) -> dict:
     """``{"mel": L1 of log-mel, "voicing": BCE of the 5 ms decisions, "total": mel + 0.2 voicing}``.
 
@@ -126,12 +146,13 @@ def validation_scores(model: AcousticModel, data: list[dict]) -> dict:
 def train_acoustic(data: list[dict], valid: list[dict] | None = None, steps: int = 3000, batch_size: int = 16,
                    frames: int = 128, lr: float = 1e-3, seed: int = 0, n_speakers: int = 4, model_kw: dict | None = None,
                    checkpoint_path=None, checkpoint_every: int = 250, resume: bool = False, valid_every: int = 250,
-                   progress: bool = True, device: str = "cpu", log_every: int = 25):
+                   progress: bool = True, device: str = "cpu", log_every: int = 25, unit_noise: float = 0.0):
     """Train an :class:`~resynth_lib.decoder.acoustic.AcousticModel`; returns ``(model, history)``.
 
     Cosine learning-rate decay from ``lr`` to ``lr / 20`` over ``steps``; gradients clipped
     at norm 1. ``history`` has the training loss every ``log_every`` steps and the
-    validation scores every ``valid_every`` steps. Resume files (models, optimiser, random
+    validation scores every ``valid_every`` steps. ``unit_noise`` replaces that fraction of
+    the training windows' unit ids by random ones (:func:`corrupt_units`). Resume files (models, optimiser, random
     states, history) are written every ``checkpoint_every`` steps. Taught in notebook 06b.
 
     >>> rng = np.random.default_rng(0)
@@ -149,6 +170,7 @@ def train_acoustic(data: list[dict], valid: list[dict] | None = None, steps: int
         model = AcousticModel(n_units=n_units, n_speakers=n_speakers, **(model_kw or {})).to(device)
         opt = torch.optim.AdamW(model.parameters(), lr, weight_decay=1e-4)
         rng = np.random.default_rng(seed)
+        noise_gen = torch.Generator().manual_seed(seed)
         history = {"step": [], "mel": [], "voicing": [], "valid_step": [], "valid_mel_l1": [],
                    "valid_voicing_accuracy": [], "seconds": 0.0}
         loop = TrainingLoop("acoustic model", steps, {"model": model, "opt": opt}, rng, history=history,
@@ -157,7 +179,9 @@ def train_acoustic(data: list[dict], valid: list[dict] | None = None, steps: int
 
         def step_fn(step):
             model.train()
-            terms = acoustic_loss(model, [t.to(device) for t in _windows(data, batch_size, frames, rng)])
+            batch = list(_windows(data, batch_size, frames, rng))
+            batch[0] = corrupt_units(batch[0], unit_noise, n_units, noise_gen)
+            terms = acoustic_loss(model, [t.to(device) for t in batch])
             opt.zero_grad()
             terms["total"].backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -237,6 +261,9 @@ def main(argv=None) -> int:
     parser.add_argument("--channels", type=int, default=256)
     parser.add_argument("--hidden", type=int, default=128, help="GRU width per direction")
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--dropout", type=float, default=0.1, help="dropout in the network (default 0.1)")
+    parser.add_argument("--unit-noise", type=float, default=0.0,
+                        help="fraction of training unit ids replaced by random ones (default 0)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--clusters", type=int, default=500, help="units of units_ssl_k<K>.npz (default 500, the "
                         "shipped model's; 100 made acoustic_k100.pt)")
@@ -248,13 +275,14 @@ def main(argv=None) -> int:
     out = parser.output(args)
     train, valid = (cached_acoustic_data(split, n_units=args.clusters) for split in ("train", "valid"))
     model, history = train_acoustic(train, valid, args.steps, args.batch_size, args.frames, args.lr, args.seed,
-                                    model_kw={"channels": args.channels, "hidden": args.hidden, "n_units": args.clusters},
+                                    model_kw={"channels": args.channels, "hidden": args.hidden, "n_units": args.clusters,
+                                              "dropout": args.dropout},
                                     checkpoint_path=Path("runs") / f"{out.stem}_resume.pt", resume=args.resume,
-                                    device=args.device)
+                                    device=args.device, unit_noise=args.unit_noise)
     record = {"command": "resynth train acoustic " + " ".join(argv or []), "steps": args.steps,
               "units": f"SSL units, K={args.clusters} (units_ssl_k{args.clusters}.npz)",
               "batch_size": args.batch_size, "frames": args.frames, "lr": args.lr, "seed": args.seed,
-              "parameters": sum(p.numel() for p in model.parameters()), "torch_threads": torch.get_num_threads(),
+              "dropout": args.dropout, "unit_noise": args.unit_noise, "parameters": sum(p.numel() for p in model.parameters()), "torch_threads": torch.get_num_threads(),
               "train_utterances": len(train), "valid_utterances": len(valid),
               "wall_seconds": round(history["seconds"], 1),
               "valid_mel_l1": history["valid_mel_l1"][-1] if history["valid_mel_l1"] else None,
@@ -269,4 +297,4 @@ def main(argv=None) -> int:
     return 0
 
 
-__all__ = ["acoustic_data", "acoustic_loss", "validation_scores", "train_acoustic", "cached_acoustic_data", "main"]
+__all__ = ["acoustic_data", "corrupt_units", "acoustic_loss", "validation_scores", "train_acoustic", "cached_acoustic_data", "main"]
