@@ -335,15 +335,19 @@ def main(argv=None) -> int:
     parser.add_argument("--finetune-from", default=None, metavar="CHECKPOINT",
                         help="start from this stage and train on the shipped acoustic model's PREDICTED log-mel "
                              "(so the stage learns the acoustic model's smoothing)")
+    parser.add_argument("--acoustic", default=None, metavar="CHECKPOINT",
+                        help="with --finetune-from: the acoustic model that predicts the log-mel (default: the "
+                             "shipped acoustic.pt); its codebook picks the units")
     args = parser.parse_args(argv)
     out = parser.output(args)
-    data = cached_acoustic_data("train")
+    from resynth_lib.decoder.acoustic import load_acoustic_model, predict
+    acoustic = load_acoustic_model(args.acoustic)
+    data = cached_acoustic_data("train", n_units=int(acoustic.config["n_units"]))
     init, mel_key, trained_on = None, "mel", "ground-truth log-mel of the train split"
     if args.finetune_from:
-        from resynth_lib.decoder.acoustic import load_acoustic_model, predict
         init, mel_key = load_harmonic_noise(args.finetune_from).train(), "mel_predicted"
-        trained_on = f"{args.finetune_from}, then the acoustic model's predicted log-mel of the train split"
-        acoustic = load_acoustic_model()
+        trained_on = (f"{args.finetune_from}, then the predicted log-mel of the train split by "
+                      f"{args.acoustic or 'the shipped acoustic model'}")
         for d in data:
             d["mel_predicted"] = predict(acoustic, d["units"], d["f0_codes"], d["speaker"], d["f0_hz"])[0]
     vocoder, history = train_harmonic_noise(data, args.steps, args.batch_size, args.frames, args.lr, args.channels,
