@@ -16,10 +16,10 @@
     resynth train unit-phones [--epochs N] [--force]       (notebook 06b: CTC on unit ids, the units' ceiling)
     resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06)
     resynth encode | decode | convert | demo | speaker-centroids   (notebook 07; see resynth_lib.cli.pipeline_commands)
-    resynth train phones [--epochs N] [--force]                                          (notebook 07)
+    resynth train phones [--epochs N] [--force]                                          (notebook 07b)
     resynth train code-model [--force]                  (notebook 07: probabilities of the .rsc codes file)
-    resynth train speaker-judge [--steps N] [--force]                                    (notebook 07)
-    resynth evaluate [--split test] [--limit N] [--force]     (notebook 07: Tables 1 and 2, data/evaluation/)
+    resynth train speaker-judge [--steps N] [--force]                                    (notebook 07b)
+    resynth evaluate [--split test] [--limit N] [--force]     (notebook 07b: Tables 1 and 2, data/evaluation/)
     resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02b)
     resynth f0-stats [--split train] [--out data/f0_stats.json] [--force]                (notebook 04)
 
@@ -73,9 +73,9 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
      "resynth_lib.evaluation.unit_recogniser:main"),
     (("train", "code-model"), "the arithmetic coder's probabilities for binary codes files (notebook 07)",
      "resynth_lib.pipeline.codes_file:main"),
-    (("train", "phones"), "the CTC phone recogniser of the evaluation (notebook 07)",
+    (("train", "phones"), "the CTC phone recogniser of the evaluation (notebook 07b)",
      "resynth_lib.evaluation.phone_recogniser:main"),
-    (("train", "speaker-judge"), "the speaker classifier of the evaluation (notebook 07)",
+    (("train", "speaker-judge"), "the speaker classifier of the evaluation (notebook 07b)",
      "resynth_lib.evaluation.speaker_judge:main"),
     (("encode",), "speech -> codes.json: units, F0 codes, speaker (notebook 07)",
      "resynth_lib.cli.pipeline_commands:main encode"),
@@ -89,7 +89,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("evaluate-vocoder",), "resynthesis scores of a vocoder checkpoint: F0 errors, speaker accuracy, log-mel "
      "distance (notebook 06)", "resynth_lib.evaluation.vocoder_scores:main"),
     (("evaluate",), "the paper's Tables 1 and 2 at small scale: PER, speaker accuracy / EER, F0 errors, bitrate, "
-     "conversion, F0 leakage (notebook 07)", "resynth_lib.evaluation.evaluate:main"),
+     "conversion, F0 leakage (notebook 07b)", "resynth_lib.evaluation.evaluate:main"),
     (("probe-layers",), "choose an SSL model's layer by linear probes on the validation split",
      "resynth_lib.content.probe:main"),
     (("f0-stats",), "per-speaker F0 statistics of the corpus with the course tracker (notebook 04)",

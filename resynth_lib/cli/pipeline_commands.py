@@ -299,7 +299,7 @@ def demo(args, r) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     from resynth_lib.evaluation.speaker_judge import load_speaker_judge
     try:
-        judge = load_speaker_judge()        # the evaluation's speaker judge (notebook 07), not the pipeline's own
+        judge = load_speaker_judge()        # the evaluation's speaker judge (notebook 07b), not the pipeline's own
     except FileNotFoundError as exc:
         raise _Exit(EXIT_CHECKPOINT, str(exc)) from None
     utt = load_corpus().utterances(split="test", speaker="awb")[0]

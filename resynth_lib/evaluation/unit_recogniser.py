@@ -10,7 +10,7 @@ waveform stage). Together they say where resynthesis loses its phones.
 * :func:`train_unit_recogniser` -- CTC training on the train split's units;
 * ``resynth train unit-phones`` (:func:`main`).
 
-Taught in notebook 06b (``06b_frame_rate_decoder``), reported in notebook 07.
+Taught in notebook 06b (``06b_frame_rate_decoder``), reported in notebook 07b.
 
 Example
 -------

@@ -1,4 +1,4 @@
-"""The course's exercises, one module per notebook: ``nb00`` ... ``nb07`` (and ``nb01b``, ``nb02b``, ``nb04b``, ``nb06b``).
+"""The course's exercises, one module per notebook: ``nb00`` ... ``nb07`` (and ``nb01b``, ``nb02b``, ``nb04b``, ``nb06b``, ``nb07b``).
 
 Each module registers its notebook's exercises (fixed inputs, the library's reference and a
 hint) with :func:`resynth_lib.course.checks.register`. Nothing is imported up front: the
@@ -17,7 +17,8 @@ exercises is checked, so a notebook pays only for its own exercises.
 * :mod:`~resynth_lib.course.exercises.nb05` -- notebook 05 (``05_speaker_identity``);
 * :mod:`~resynth_lib.course.exercises.nb06` -- notebook 06 (``06_hifigan_vocoder``);
 * :mod:`~resynth_lib.course.exercises.nb06b` -- notebook 06b (``06b_frame_rate_decoder``);
-* :mod:`~resynth_lib.course.exercises.nb07` -- notebook 07 (``07_resynthesis_conversion_codec``).
+* :mod:`~resynth_lib.course.exercises.nb07` -- notebook 07 (``07_resynthesis_conversion_codec``);
+* :mod:`~resynth_lib.course.exercises.nb07b` -- notebook 07b (``07b_judges_and_evaluation``).
 
 How the exercises and their checks work is taught in notebook 00.
 
@@ -31,7 +32,7 @@ Example
 from __future__ import annotations
 
 #: notebook prefix of an exercise name -> the module that registers that notebook's exercises
-NOTEBOOKS = ("00", "01", "01b", "02", "02b", "03", "04", "04b", "05", "06", "06b", "07")
+NOTEBOOKS = ("00", "01", "01b", "02", "02b", "03", "04", "04b", "05", "06", "06b", "07", "07b")
 
 
 def module_for(name: str) -> str:
@@ -47,7 +48,7 @@ def module_for(name: str) -> str:
     >>> module_for("08.nothing")
     Traceback (most recent call last):
         ...
-    KeyError: "exercise '08.nothing': names start with a notebook number, one of 00, 01, 01b, 02, 02b, 03, 04, 04b, 05, 06, 06b, 07"
+    KeyError: "exercise '08.nothing': names start with a notebook number, one of 00, 01, 01b, 02, 02b, 03, 04, 04b, 05, 06, 06b, 07, 07b"
     """
     prefix = name.split(".", 1)[0]
     if prefix not in NOTEBOOKS:

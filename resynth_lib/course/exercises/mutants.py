@@ -21,7 +21,8 @@ import importlib
 
 import numpy as np
 
-NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb02b", "nb03", "nb04", "nb04b", "nb05", "nb06", "nb06b", "nb07")
+NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb02b", "nb03", "nb04", "nb04b", "nb05", "nb06", "nb06b",
+                    "nb07", "nb07b")
 
 
 def _torch():
@@ -125,6 +126,24 @@ def _harmonics_nearest_bin(envelope, f0_hz):
 
 
 # ------------------------------------------------------------------ notebook 07
+def _runs_not_split(units, max_run=16):
+    from resynth_lib.content.unit_metrics import deduplicate
+    return deduplicate(units)                                    # the mistake: a run may be longer than max_run
+
+
+def _runs_remainder_first(units, max_run=16):
+    from resynth_lib.content.unit_metrics import deduplicate
+    values, lengths = [], []
+    for v, n in zip(*deduplicate(units)):
+        pieces = [max_run] * (n // max_run)
+        if n % max_run:
+            pieces.insert(0, n % max_run)                        # the mistake: the remainder before the full pieces
+        values += [v] * len(pieces)
+        lengths += pieces
+    return np.array(values), np.array(lengths)
+
+
+# ------------------------------------------------------------------ notebook 07b
 def _collapse_keeping_previous_through_blanks(best_path, blank=0):
     out, previous = [], None
     for c in best_path:
@@ -205,8 +224,11 @@ def _mutants() -> dict:
             "06b.spectral_convergence")(*a) ** 2)],
         "06b.gl_round": [("returned the input phases unchanged", lambda mag, phase, *a, **k: phase)],
         "06b.harmonic_amplitudes": [("nearest bin instead of interpolation", _harmonics_nearest_bin)],
-        "07.ctc_collapse": [("blanks do not separate repeats", _collapse_keeping_previous_through_blanks)],
-        "07.edit_distance": [("no substitutions (only insertions and deletions)", _edit_distance_without_substitution)],
+        "07b.ctc_collapse": [("blanks do not separate repeats", _collapse_keeping_previous_through_blanks)],
+        "07b.edit_distance": [("no substitutions (only insertions and deletions)",
+                               _edit_distance_without_substitution)],
+        "07.run_length_split": [("long runs not split", _runs_not_split),
+                                ("the short piece first", _runs_remainder_first)],
         "07.cross_entropy_bits": [("natural log instead of log2", lambda codes, model, k, smoothing=0.5: float(
             np.mean(-np.log((np.bincount(np.asarray(model).ravel(), minlength=k)[:k] + smoothing)[np.asarray(codes)]
                             / (len(np.asarray(model).ravel()) + k * smoothing)))))],
