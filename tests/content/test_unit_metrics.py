@@ -148,7 +148,7 @@ def test_entropy_bitrate_agrees_with_the_f0_streams_version():
     assert metrics.entropy_bits(codes.ravel()) == pytest.approx(np.log2(codebook.perplexity(codes.ravel(), 20)))
 
 
-# ------------------------------------------------------------------ exercise of notebook 03
+# ------------------------------------------------------------------ exercise of notebook 03b
 def test_pnmi_exercise_reference_passes_and_wrong_versions_fail():
     import resynth_lib.course.exercises.nb03  # noqa: F401  (registers the exercises)
     assert run_check("03.pnmi", metrics.pnmi).status == "pass"

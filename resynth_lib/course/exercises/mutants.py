@@ -21,7 +21,7 @@ import importlib
 
 import numpy as np
 
-NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb02b", "nb03", "nb04", "nb04b", "nb05", "nb06", "nb06b",
+NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb02b", "nb03", "nb03b", "nb04", "nb04b", "nb05", "nb06", "nb06b",
                     "nb07", "nb07b")
 
 
@@ -65,6 +65,14 @@ def _update_with_sums(X, labels, centroids):
     new, n_empty = update_centroids(X, labels, centroids)
     counts = np.bincount(labels, minlength=len(new))
     return new * np.maximum(counts, 1)[:, None], n_empty         # the mistake: sums, not means
+
+
+def _purity_over_units(phones, units):
+    _, p_idx = np.unique(np.asarray(phones), return_inverse=True)
+    _, u_idx = np.unique(np.asarray(units), return_inverse=True)
+    table = np.zeros((p_idx.max() + 1, u_idx.max() + 1))
+    np.add.at(table, (p_idx, u_idx), 1)
+    return float(np.mean(table.max(0) / table.sum(0)))           # the mistake: every unit weighs the same
 
 
 def _pnmi_over_unit_entropy(phones, units):
@@ -205,7 +213,10 @@ def _mutants() -> dict:
         "02.negative_sampling_loss": [("sign error on the negatives", _negative_sampling_sign_error)],
         "03.assign_clusters": [("Manhattan instead of squared Euclidean distance", _assign_manhattan)],
         "03.update_centroids": [("sums instead of means", _update_with_sums)],
-        "03.pnmi": [("normalised by the unit entropy", _pnmi_over_unit_entropy)],
+        "03b.pnmi": [("normalised by the unit entropy", _pnmi_over_unit_entropy)],
+        "03b.phone_purity": [("the roles of phones and units swapped (cluster purity)",
+                              lambda phones, units: r("03b.phone_purity")(units, phones)),
+                             ("averaged over units instead of over frames", _purity_over_units)],
         "04.difference_function": [("absolute instead of squared differences", _difference_absolute)],
         "04.cmnd": [("forgot the factor tau", _cmnd_without_tau)],
         "04.vde": [("counted only missed voicing", _vde_misses_only)],
