@@ -19,10 +19,10 @@ package         what lives there                                            note
 ``pitch``       YIN, F0 metrics, speaker normalisation, the F0 VQ-VAE       04
                 (codebook / model / training), an LPC vocoder to listen
 ``speaker``     d-vectors (GE2E), verification, the speaker classifier      05
-``decoder``     the codes, HiFi-GAN, the frame-rate acoustic model,         06, 06b
+``decoder``     the codes, HiFi-GAN, the frame-rate acoustic model,         06, 06c
                 Griffin-Lim, the harmonic-plus-noise stage
 ``pipeline``    the codec: audio -> codes.json -> audio                     07
-``evaluation``  the judges (phone recogniser, speaker judge) and the        06, 06b, 07
+``evaluation``  the judges (phone recogniser, speaker judge) and the        06, 06c, 07
                 paper's tables
 ``course``      notebook build, the exercise checker, one exercise module   all
                 per notebook

@@ -11,9 +11,9 @@
     resynth train kmeans [--source ssl|mfcc] [--clusters 100] [--force]                   (notebook 03)
     resynth train dvector [--steps N] [--exclude SPEAKER] [--force]                      (notebook 05)
     resynth train vocoder [--steps N] [--channels C] [--source] [--device cpu] [--resume] [--force]   (notebook 06; torchrun ok)
-    resynth train acoustic [--steps N] [--threads T] [--resume] [--force]   (notebook 06b: codes -> log-mel + voicing)
-    resynth train harmonic-noise [--steps N] [--threads T] [--resume] [--force]   (notebook 06b: neural waveform stage)
-    resynth train unit-phones [--epochs N] [--force]       (notebook 06b: CTC on unit ids, the units' ceiling)
+    resynth train acoustic [--steps N] [--threads T] [--resume] [--force]   (notebook 06c: codes -> log-mel + voicing)
+    resynth train harmonic-noise [--steps N] [--threads T] [--resume] [--force]   (notebook 06c: neural waveform stage)
+    resynth train unit-phones [--epochs N] [--force]       (notebook 06c: CTC on unit ids, the units' ceiling)
     resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06)
     resynth encode | decode | convert | demo | speaker-centroids   (notebook 07; see resynth_lib.cli.pipeline_commands)
     resynth train phones [--epochs N] [--force]                                          (notebook 07b)
@@ -65,11 +65,11 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("train", "dvector"), "the d-vector speaker encoder of notebook 05 (GE2E)", "resynth_lib.speaker.dvector_train:main"),
     (("train", "vocoder"), "the HiFi-GAN vocoder of notebook 06 (runs under torchrun too)",
      "resynth_lib.decoder.hifigan_train:main"),
-    (("train", "acoustic"), "the frame-rate acoustic model of notebook 06b (codes -> log-mel + voicing)",
+    (("train", "acoustic"), "the frame-rate acoustic model of notebook 06c (codes -> log-mel + voicing)",
      "resynth_lib.decoder.acoustic_train:main"),
-    (("train", "harmonic-noise"), "the harmonic-plus-noise waveform stage of notebook 06b",
+    (("train", "harmonic-noise"), "the harmonic-plus-noise waveform stage of notebook 06c",
      "resynth_lib.decoder.harmonic_noise:main"),
-    (("train", "unit-phones"), "a CTC phone recogniser on unit ids: what the units allow (06b)",
+    (("train", "unit-phones"), "a CTC phone recogniser on unit ids: what the units allow (06c)",
      "resynth_lib.evaluation.unit_recogniser:main"),
     (("train", "code-model"), "the arithmetic coder's probabilities for binary codes files (notebook 07)",
      "resynth_lib.pipeline.codes_file:main"),

@@ -8,7 +8,7 @@ trained here on ground-truth audio only, so they are never the pipeline's own co
   judge (PER); notebook 07b;
 * :mod:`~resynth_lib.evaluation.speaker_judge` -- the speaker classifier (accuracy, EER); notebook 07b;
 * :mod:`~resynth_lib.evaluation.unit_recogniser` -- a phone recogniser that reads only unit ids
-  (the units' ceiling); notebook 06b;
+  (the units' ceiling); notebook 06c;
 * :mod:`~resynth_lib.evaluation.vocoder_scores` -- a vocoder's F0 errors, speaker accuracy,
   log-mel distance and speed; notebook 06;
 * :mod:`~resynth_lib.evaluation.bitrate` -- bits per second of the codes: fixed-rate,

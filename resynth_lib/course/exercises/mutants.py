@@ -21,7 +21,7 @@ import importlib
 
 import numpy as np
 
-NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb02b", "nb03", "nb03b", "nb04", "nb04b", "nb05", "nb06", "nb06b",
+NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb02b", "nb03", "nb03b", "nb04", "nb04b", "nb05", "nb06", "nb06c",
                     "nb07", "nb07b")
 
 
@@ -123,7 +123,7 @@ def _fold_with_zeros(x, period):
     return x.view(B, C, -1, period)
 
 
-# ------------------------------------------------------------------ notebook 06b
+# ------------------------------------------------------------------ notebook 06c
 def _harmonics_nearest_bin(envelope, f0_hz):
     torch, _ = _torch()
     from resynth_lib.decoder.harmonic_noise import MAX_HARMONIC_HZ, N_HARMONICS
@@ -231,10 +231,10 @@ def _mutants() -> dict:
         "06.fold_by_period": [("padded with zeros", _fold_with_zeros)],
         "06.harmonic_source": [("one harmonic too few", lambda f0, **k: r("06.harmonic_source")(
             f0, **{**k, "n_harmonics": k.get("n_harmonics", 8) - 1}))],
-        "06b.spectral_convergence": [("ratio of squared norms (no square root)", lambda *a: r(
-            "06b.spectral_convergence")(*a) ** 2)],
-        "06b.gl_round": [("returned the input phases unchanged", lambda mag, phase, *a, **k: phase)],
-        "06b.harmonic_amplitudes": [("nearest bin instead of interpolation", _harmonics_nearest_bin)],
+        "06c.spectral_convergence": [("ratio of squared norms (no square root)", lambda *a: r(
+            "06c.spectral_convergence")(*a) ** 2)],
+        "06c.gl_round": [("returned the input phases unchanged", lambda mag, phase, *a, **k: phase)],
+        "06c.harmonic_amplitudes": [("nearest bin instead of interpolation", _harmonics_nearest_bin)],
         "07b.ctc_collapse": [("blanks do not separate repeats", _collapse_keeping_previous_through_blanks)],
         "07b.edit_distance": [("no substitutions (only insertions and deletions)",
                                _edit_distance_without_substitution)],

@@ -1,11 +1,11 @@
-"""Exercises of notebook 06b (``06b_frame_rate_decoder``): fixed inputs, reference, hint.
+"""Exercises of notebook 06c (``06c_frame_rate_decoder``): fixed inputs, reference, hint.
 
 Importing this module registers with :mod:`resynth_lib.course.checks`:
 
-* ``06b.spectral_convergence`` -- how far a waveform's STFT magnitude is from a target
+* ``06c.spectral_convergence`` -- how far a waveform's STFT magnitude is from a target
   (reference :func:`resynth_lib.decoder.griffin_lim.spectral_convergence`);
-* ``06b.gl_round`` -- one Griffin-Lim round (reference :func:`resynth_lib.decoder.griffin_lim.gl_round`);
-* ``06b.harmonic_amplitudes`` -- a spectral envelope read at the harmonics of F0
+* ``06c.gl_round`` -- one Griffin-Lim round (reference :func:`resynth_lib.decoder.griffin_lim.gl_round`);
+* ``06c.harmonic_amplitudes`` -- a spectral envelope read at the harmonics of F0
   (reference :func:`resynth_lib.decoder.harmonic_noise.harmonic_amplitudes`).
 
 Example
@@ -13,11 +13,11 @@ Example
 >>> from resynth_lib.course.checks import run_check
 >>> from resynth_lib.decoder import griffin_lim
 >>> from resynth_lib.decoder import harmonic_noise
->>> run_check("06b.gl_round", griffin_lim.gl_round).status
+>>> run_check("06c.gl_round", griffin_lim.gl_round).status
 'pass'
->>> run_check("06b.gl_round", lambda mag, phase, hop, length: mag * phase).status   # no round trip
+>>> run_check("06c.gl_round", lambda mag, phase, hop, length: mag * phase).status   # no round trip
 'fail'
->>> run_check("06b.harmonic_amplitudes", harmonic_noise.harmonic_amplitudes).status
+>>> run_check("06c.harmonic_amplitudes", harmonic_noise.harmonic_amplitudes).status
 'pass'
 """
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _sc_cases():
 
 
 register(Exercise(
-    "06b.spectral_convergence",
+    "06c.spectral_convergence",
     reference=griffin_lim.spectral_convergence,
     cases=_sc_cases,
     hint="Steps: G.stft_mag(wav, hop) gives the waveform's magnitudes; n is the smaller of the two frame counts "
@@ -67,7 +67,7 @@ def _round_cases():
 
 
 register(Exercise(
-    "06b.gl_round",
+    "06c.gl_round",
     reference=griffin_lim.gl_round,
     cases=_round_cases,
     hint="Steps: torch.as_tensor of the magnitude (float64) times torch.as_tensor of the phase (complex128); the "
@@ -86,7 +86,7 @@ def _amp_cases():
 
 
 register(Exercise(
-    "06b.harmonic_amplitudes",
+    "06c.harmonic_amplitudes",
     reference=harmonic_noise.harmonic_amplitudes,
     cases=_amp_cases,
     hint="Steps: f0_hz[..., None] times torch.arange(1, H.N_HARMONICS + 1) gives the frequencies (B, F, H); divide by "
