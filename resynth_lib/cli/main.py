@@ -10,11 +10,11 @@
     resynth train ssl [--kind hubert|cpc] [--steps N] [--seed S] [--device cpu] [--resume] [--force]   (notebook 02b)
     resynth train kmeans [--source ssl|mfcc] [--clusters 100] [--force]                   (notebook 03)
     resynth train dvector [--steps N] [--exclude SPEAKER] [--force]                      (notebook 05)
-    resynth train vocoder [--steps N] [--channels C] [--source] [--device cpu] [--resume] [--force]   (notebook 06; torchrun ok)
+    resynth train vocoder [--steps N] [--channels C] [--source] [--device cpu] [--resume] [--force]   (notebook 06b; torchrun ok)
     resynth train acoustic [--steps N] [--threads T] [--resume] [--force]   (notebook 06c: codes -> log-mel + voicing)
     resynth train harmonic-noise [--steps N] [--threads T] [--resume] [--force]   (notebook 06c: neural waveform stage)
     resynth train unit-phones [--epochs N] [--force]       (notebook 06c: CTC on unit ids, the units' ceiling)
-    resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06)
+    resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06b)
     resynth encode | decode | convert | demo | speaker-centroids   (notebook 07; see resynth_lib.cli.pipeline_commands)
     resynth train phones [--epochs N] [--force]                                          (notebook 07b)
     resynth train code-model [--force]                  (notebook 07: probabilities of the .rsc codes file)
@@ -63,7 +63,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("train", "f0vq"), "the F0 VQ-VAE of notebook 04b (--steps N --seed S --out PATH)",
      "resynth_lib.pitch.f0_vqvae_train:main"),
     (("train", "dvector"), "the d-vector speaker encoder of notebook 05 (GE2E)", "resynth_lib.speaker.dvector_train:main"),
-    (("train", "vocoder"), "the HiFi-GAN vocoder of notebook 06 (runs under torchrun too)",
+    (("train", "vocoder"), "the HiFi-GAN vocoder of notebook 06b (runs under torchrun too)",
      "resynth_lib.decoder.hifigan_train:main"),
     (("train", "acoustic"), "the frame-rate acoustic model of notebook 06c (codes -> log-mel + voicing)",
      "resynth_lib.decoder.acoustic_train:main"),
@@ -87,7 +87,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("speaker-centroids",), "d-vector centroids of the training split (used by encode)",
      "resynth_lib.cli.pipeline_commands:main speaker-centroids"),
     (("evaluate-vocoder",), "resynthesis scores of a vocoder checkpoint: F0 errors, speaker accuracy, log-mel "
-     "distance (notebook 06)", "resynth_lib.evaluation.vocoder_scores:main"),
+     "distance (notebook 06b)", "resynth_lib.evaluation.vocoder_scores:main"),
     (("evaluate",), "the paper's Tables 1 and 2 at small scale: PER, speaker accuracy / EER, F0 errors, bitrate, "
      "conversion, F0 leakage (notebook 07b)", "resynth_lib.evaluation.evaluate:main"),
     (("probe-layers",), "choose an SSL model's layer by linear probes on the validation split",

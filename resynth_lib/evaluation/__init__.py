@@ -10,7 +10,7 @@ trained here on ground-truth audio only, so they are never the pipeline's own co
 * :mod:`~resynth_lib.evaluation.unit_recogniser` -- a phone recogniser that reads only unit ids
   (the units' ceiling); notebook 06c;
 * :mod:`~resynth_lib.evaluation.vocoder_scores` -- a vocoder's F0 errors, speaker accuracy,
-  log-mel distance and speed; notebook 06;
+  log-mel distance and speed; notebook 06b;
 * :mod:`~resynth_lib.evaluation.bitrate` -- bits per second of the codes: fixed-rate,
   entropy-coded, run-length; notebook 07;
 * :mod:`~resynth_lib.evaluation.evaluate` -- Tables 1 and 2, F0 leakage and the goals

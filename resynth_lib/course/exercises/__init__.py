@@ -17,6 +17,7 @@ exercises is checked, so a notebook pays only for its own exercises.
 * :mod:`~resynth_lib.course.exercises.nb04b` -- notebook 04b (``04b_f0_vqvae``);
 * :mod:`~resynth_lib.course.exercises.nb05` -- notebook 05 (``05_speaker_identity``);
 * :mod:`~resynth_lib.course.exercises.nb06` -- notebook 06 (``06_hifigan_vocoder``);
+* :mod:`~resynth_lib.course.exercises.nb06b` -- notebook 06b (``06b_hifigan_training``);
 * :mod:`~resynth_lib.course.exercises.nb06c` -- notebook 06c (``06c_frame_rate_decoder``);
 * :mod:`~resynth_lib.course.exercises.nb07` -- notebook 07 (``07_resynthesis_conversion_codec``);
 * :mod:`~resynth_lib.course.exercises.nb07b` -- notebook 07b (``07b_judges_and_evaluation``).
@@ -33,7 +34,7 @@ Example
 from __future__ import annotations
 
 #: notebook prefix of an exercise name -> the module that registers that notebook's exercises
-NOTEBOOKS = ("00", "01", "01b", "02", "02b", "03", "03b", "04", "04b", "05", "06", "06c", "07", "07b")
+NOTEBOOKS = ("00", "01", "01b", "02", "02b", "03", "03b", "04", "04b", "05", "06", "06b", "06c", "07", "07b")
 
 
 def module_for(name: str) -> str:
@@ -49,7 +50,7 @@ def module_for(name: str) -> str:
     >>> module_for("08.nothing")
     Traceback (most recent call last):
         ...
-    KeyError: "exercise '08.nothing': names start with a notebook number, one of 00, 01, 01b, 02, 02b, 03, 03b, 04, 04b, 05, 06, 06c, 07, 07b"
+    KeyError: "exercise '08.nothing': names start with a notebook number, one of 00, 01, 01b, 02, 02b, 03, 03b, 04, 04b, 05, 06, 06b, 06c, 07, 07b"
     """
     prefix = name.split(".", 1)[0]
     if prefix not in NOTEBOOKS:

@@ -21,8 +21,8 @@ import importlib
 
 import numpy as np
 
-NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb02b", "nb03", "nb03b", "nb04", "nb04b", "nb05", "nb06", "nb06c",
-                    "nb07", "nb07b")
+NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb02b", "nb03", "nb03b", "nb04", "nb04b", "nb05", "nb06", "nb06b",
+                    "nb06c", "nb07", "nb07b")
 
 
 def _torch():
@@ -121,6 +121,14 @@ def _fold_with_zeros(x, period):
     if T % period:
         x = F.pad(x, (0, period - T % period))                   # the mistake: zeros, not a reflection
     return x.view(B, C, -1, period)
+
+
+# ------------------------------------------------------------------ notebook 06b
+def _d_loss_pooled(real_scores, fake_scores):
+    torch, _ = _torch()
+    real = torch.cat([r.flatten() for r in real_scores])
+    fake = torch.cat([f.flatten() for f in fake_scores])
+    return torch.mean((real - 1) ** 2) + torch.mean(fake ** 2)  # the mistake: big sub-discriminators weigh more
 
 
 # ------------------------------------------------------------------ notebook 06c
@@ -231,6 +239,13 @@ def _mutants() -> dict:
         "06.fold_by_period": [("padded with zeros", _fold_with_zeros)],
         "06.harmonic_source": [("one harmonic too few", lambda f0, **k: r("06.harmonic_source")(
             f0, **{**k, "n_harmonics": k.get("n_harmonics", 8) - 1}))],
+        "06b.discriminator_loss": [("real and generated targets swapped", lambda real, fake: sum(
+                                       torch.mean(r ** 2) + torch.mean((f - 1) ** 2) for r, f in zip(real, fake))),
+                                   ("one mean over all sub-discriminators together", _d_loss_pooled)],
+        "06b.feature_matching_loss": [("squared instead of absolute differences", lambda real, fake: sum(
+                                          torch.mean((r - f) ** 2) for rs, fs in zip(real, fake) for r, f in zip(rs, fs))),
+                                      ("only the last layer of each discriminator", lambda real, fake: sum(
+                                          torch.mean(torch.abs(rs[-1] - fs[-1])) for rs, fs in zip(real, fake)))],
         "06c.spectral_convergence": [("ratio of squared norms (no square root)", lambda *a: r(
             "06c.spectral_convergence")(*a) ** 2)],
         "06c.gl_round": [("returned the input phases unchanged", lambda mag, phase, *a, **k: phase)],
