@@ -12,7 +12,7 @@
     resynth train dvector [--steps N] [--exclude SPEAKER] [--force]                      (notebook 05)
     resynth train vocoder [--steps N] [--channels C] [--source] [--device cpu] [--resume] [--force]   (notebook 06b; torchrun ok)
     resynth train acoustic [--steps N] [--threads T] [--resume] [--force]   (notebook 06c: codes -> log-mel + voicing)
-    resynth train harmonic-noise [--steps N] [--threads T] [--resume] [--force]   (notebook 06c: neural waveform stage)
+    resynth train harmonic-noise [--steps N] [--threads T] [--resume] [--force]   (notebook 06d: neural waveform stage)
     resynth train unit-phones [--epochs N] [--force]       (notebook 06c: CTC on unit ids, the units' ceiling)
     resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06b)
     resynth encode | decode | convert | demo | speaker-centroids   (notebook 07; see resynth_lib.cli.pipeline_commands)
@@ -67,7 +67,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
      "resynth_lib.decoder.hifigan_train:main"),
     (("train", "acoustic"), "the frame-rate acoustic model of notebook 06c (codes -> log-mel + voicing)",
      "resynth_lib.decoder.acoustic_train:main"),
-    (("train", "harmonic-noise"), "the harmonic-plus-noise waveform stage of notebook 06c",
+    (("train", "harmonic-noise"), "the harmonic-plus-noise waveform stage of notebook 06d",
      "resynth_lib.decoder.harmonic_noise:main"),
     (("train", "unit-phones"), "a CTC phone recogniser on unit ids: what the units allow (06c)",
      "resynth_lib.evaluation.unit_recogniser:main"),

@@ -7,7 +7,7 @@
     resynth speaker-centroids [--force]     (d-vector centroids of the training split, for encode)
 
 ``--decoder`` picks one of :data:`resynth_lib.decoder.decoders.DECODERS`; the default is the
-frame-rate decoder the evaluation chose (notebook 06c); ``hifigan`` is the paper's design.
+frame-rate decoder the evaluation chose (notebook 06d); ``hifigan`` is the paper's design.
 Each command is a thin ``*_main(argv)`` wrapper around :func:`main`, which parses the
 options, loads the shipped models (:class:`resynth_lib.pipeline.resynthesiser.Resynthesiser`)
 and runs one of :func:`encode`, :func:`decode`, :func:`convert`, :func:`demo` or

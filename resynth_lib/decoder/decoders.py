@@ -30,7 +30,7 @@ from resynth_lib.core.rates import HOP
 
 DECODERS = ("acoustic+griffin-lim", "acoustic+harmonic-noise", "hifigan")
 #: What ``resynth decode`` uses: on the test split it beat Griffin-Lim on FFE, STOI, ESTOI and PESQ, at a
-#: slightly higher PER, and keeps pitch control exact (``data/evaluation/``, notebook 06c).
+#: slightly higher PER, and keeps pitch control exact (``data/evaluation/``, notebook 06d).
 DEFAULT_DECODER = "acoustic+harmonic-noise"
 GL_ITERATIONS = 32
 GL_CHUNK = 500           #: Griffin-Lim runs on 10 s pieces (multiple of 4) ...

@@ -20,7 +20,7 @@ entropy coder built on *other* data (the valid split) would spend on each stream
 split (:func:`~resynth_lib.evaluation.bitrate.coded_bitrate`), with and without run-length
 coding of the units.
 
-Taught in notebook 07b (``07b_judges_and_evaluation``); notebook 06c uses the same
+Taught in notebook 07b (``07b_judges_and_evaluation``); notebook 06d uses the same
 functions to compare its decoders.
 """
 from __future__ import annotations

@@ -350,7 +350,7 @@ def load_phone_recogniser(path=None) -> PhoneRecogniser:
     """The shipped recogniser (default ``data/checkpoints/phone_recogniser.pt``), or the one saved at ``path``.
 
     The model comes back in eval mode, ready to ``transcribe``; a missing file raises an
-    error that says how to train one. The shipped judge is loaded in notebooks 06c and 07.
+    error that says how to train one. The shipped judge is loaded in notebooks 06d and 07b.
 
     Example
     -------

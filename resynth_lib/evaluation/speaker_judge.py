@@ -155,7 +155,7 @@ def load_speaker_judge(path=None) -> SpeakerJudge:
     """The shipped judge (default ``data/checkpoints/speaker_judge.pt``), or the one saved at ``path``.
 
     The model comes back in eval mode; a missing file raises an error that says how to
-    train one. The shipped judge is loaded in notebooks 06c and 07 and by ``resynth demo``.
+    train one. The shipped judge is loaded in notebooks 06d, 07 and 07b and by ``resynth demo``.
 
     Example
     -------

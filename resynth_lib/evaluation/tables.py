@@ -14,7 +14,7 @@ speaker classifier (``embed(wav)``, ``predict_embedding(e)``) -- and returns row
   :func:`encoded` -- each utterance's codes, computed once and shared by every table.
 
 :mod:`resynth_lib.evaluation.evaluate` runs them all and checks the goals. Taught in notebook 07b
-(``07b_judges_and_evaluation``); notebook 06c uses the same rows to compare decoders.
+(``07b_judges_and_evaluation``); notebook 06d uses the same rows to compare decoders.
 """
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ import importlib
 import numpy as np
 
 NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb02b", "nb03", "nb03b", "nb04", "nb04b", "nb05", "nb06", "nb06b",
-                    "nb06c", "nb07", "nb07b")
+                    "nb06c", "nb06d", "nb07", "nb07b")
 
 
 def _torch():
@@ -131,7 +131,22 @@ def _d_loss_pooled(real_scores, fake_scores):
     return torch.mean((real - 1) ** 2) + torch.mean(fake ** 2)  # the mistake: big sub-discriminators weigh more
 
 
-# ------------------------------------------------------------------ notebook 06c
+# ------------------------------------------------------------------ notebook 06d
+def _harmonic_noise():
+    from resynth_lib.decoder import harmonic_noise
+    return harmonic_noise
+
+
+def _stft_loss_sc_only(real, fake):
+    torch, _ = _torch()
+    total = 0.0
+    for n_fft, hop, win in _harmonic_noise().RESOLUTIONS:
+        window = torch.hann_window(win)
+        mags = [torch.stft(x, n_fft, hop, win, window, return_complex=True).abs().clamp_min(1e-7) for x in (real, fake)]
+        total = total + torch.linalg.norm(mags[0] - mags[1]) / torch.linalg.norm(mags[0]).clamp_min(1e-7)
+    return total / len(_harmonic_noise().RESOLUTIONS)            # the mistake: the log-magnitude L1 is missing
+
+
 def _harmonics_nearest_bin(envelope, f0_hz):
     torch, _ = _torch()
     from resynth_lib.decoder.harmonic_noise import MAX_HARMONIC_HZ, N_HARMONICS
@@ -249,7 +264,10 @@ def _mutants() -> dict:
         "06c.spectral_convergence": [("ratio of squared norms (no square root)", lambda *a: r(
             "06c.spectral_convergence")(*a) ** 2)],
         "06c.gl_round": [("returned the input phases unchanged", lambda mag, phase, *a, **k: phase)],
-        "06c.harmonic_amplitudes": [("nearest bin instead of interpolation", _harmonics_nearest_bin)],
+        "06d.harmonic_amplitudes": [("nearest bin instead of interpolation", _harmonics_nearest_bin)],
+        "06d.stft_loss": [("spectral convergence only (no log-magnitude term)", _stft_loss_sc_only),
+                          ("summed over the resolutions instead of averaged", lambda real, fake: len(
+                              _harmonic_noise().RESOLUTIONS) * r("06d.stft_loss")(real, fake))],
         "07b.ctc_collapse": [("blanks do not separate repeats", _collapse_keeping_previous_through_blanks)],
         "07b.edit_distance": [("no substitutions (only insertions and deletions)",
                                _edit_distance_without_substitution)],

@@ -4,29 +4,27 @@ Importing this module registers with :mod:`resynth_lib.course.checks`:
 
 * ``06c.spectral_convergence`` -- how far a waveform's STFT magnitude is from a target
   (reference :func:`resynth_lib.decoder.griffin_lim.spectral_convergence`);
-* ``06c.gl_round`` -- one Griffin-Lim round (reference :func:`resynth_lib.decoder.griffin_lim.gl_round`);
-* ``06c.harmonic_amplitudes`` -- a spectral envelope read at the harmonics of F0
-  (reference :func:`resynth_lib.decoder.harmonic_noise.harmonic_amplitudes`).
+* ``06c.gl_round`` -- one Griffin-Lim round (reference :func:`resynth_lib.decoder.griffin_lim.gl_round`).
+
+The harmonic-plus-noise stage's exercises are in :mod:`resynth_lib.course.exercises.nb06d` (notebook 06d).
 
 Example
 -------
 >>> from resynth_lib.course.checks import run_check
 >>> from resynth_lib.decoder import griffin_lim
->>> from resynth_lib.decoder import harmonic_noise
 >>> run_check("06c.gl_round", griffin_lim.gl_round).status
 'pass'
 >>> run_check("06c.gl_round", lambda mag, phase, hop, length: mag * phase).status   # no round trip
 'fail'
->>> run_check("06c.harmonic_amplitudes", harmonic_noise.harmonic_amplitudes).status
+>>> run_check("06c.spectral_convergence", griffin_lim.spectral_convergence).status
 'pass'
 """
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from resynth_lib.course.checks import Exercise, register
-from resynth_lib.decoder import griffin_lim, harmonic_noise
+from resynth_lib.decoder import griffin_lim
 
 
 def _speechlike(n: int, seed: int) -> np.ndarray:
@@ -75,27 +73,6 @@ register(Exercise(
          "that waveform, with the same hop, gives the new spectrogram; return its .numpy() "
          "(complex, the same (513, frames) shape).",
     rtol=1e-6, atol=1e-8,
-))
-
-
-def _amp_cases():
-    g = torch.Generator().manual_seed(6)
-    return [((torch.rand(1, 3, 256, generator=g), torch.tensor([[100.0, 200.0, 300.0]])), {}),
-            ((torch.rand(2, 2, 64, generator=g), torch.tensor([[55.0, 1000.0], [3000.0, 7000.0]])), {}),
-            ((torch.linspace(0, 1, 5)[None, None], torch.tensor([[2000.0]])), {})]
-
-
-register(Exercise(
-    "06c.harmonic_amplitudes",
-    reference=harmonic_noise.harmonic_amplitudes,
-    cases=_amp_cases,
-    hint="Steps: f0_hz[..., None] times torch.arange(1, H.N_HARMONICS + 1) gives the frequencies (B, F, H); divide by "
-         "8000, multiply by bins - 1 and .clamp(0, bins - 1); the lower neighbour is .floor().long(), clamped to at "
-         "most bins - 2 so that lo + 1 exists at the top bin; torch.gather(envelope, 2, index) reads the envelope at "
-         "a (B, F, H) index tensor; mix the two reads with weights 1 - frac and frac; multiply by the boolean mask of "
-         "the frequencies below H.MAX_HARMONIC_HZ. The checker has an F0 of 7000 Hz (only the first harmonic is on) "
-         "and a 5-bin envelope.",
-    rtol=1e-5, atol=1e-6,
 ))
 
 
