@@ -1,4 +1,4 @@
-"""Benchmark: speed and peak memory of every decoder on one CPU thread (notebook 06b, ``06b_frame_rate_decoder``).
+"""Benchmark: speed and peak memory of every decoder on one CPU thread (notebook 06d, ``06d_harmonic_noise_and_choice``).
 
 Speed: the codes of a held-out test utterance (tiled to ``--seconds``) are decoded
 ``--repeats`` times after one warm-up by each decoder of :data:`resynth_lib.decoder.decoders.DECODERS`;

@@ -14,15 +14,15 @@ package         what lives there                                            note
                 features on the 50 Hz frame grid
 ``concepts``    the ideas before speech: ratings factors, GMMs, a beta-VAE  01, 02
                 and MIG, word2vec, rotation pretext images
-``content``     self-supervised speech models, probes, k-means, units and   02, 03
+``content``     self-supervised speech models, probes, k-means, units and   02b-03b
                 their metrics
 ``pitch``       YIN, F0 metrics, speaker normalisation, the F0 VQ-VAE       04
                 (codebook / model / training), an LPC vocoder to listen
 ``speaker``     d-vectors (GE2E), verification, the speaker classifier      05
-``decoder``     the codes, HiFi-GAN, the frame-rate acoustic model,         06, 06b
+``decoder``     the codes, HiFi-GAN, the frame-rate acoustic model,         06-06d
                 Griffin-Lim, the harmonic-plus-noise stage
 ``pipeline``    the codec: audio -> codes.json -> audio                     07
-``evaluation``  the judges (phone recogniser, speaker judge) and the        06, 06b, 07
+``evaluation``  the judges (phone recogniser, speaker judge) and the        06b-07b
                 paper's tables
 ``course``      notebook build, the exercise checker, one exercise module   all
                 per notebook

@@ -29,8 +29,8 @@ import re  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 LIB = Path(resynth_lib.__file__).parent
-#: "notebook 04", "notebooks 06 and 06b", "(06b)" or a notebook's file name such as "04_pitch_tracking"
-NOTEBOOK = re.compile(r"\bnotebooks? 0[0-7]b?\b|\(0[0-7]b?\)|\b0[0-7]b?_[a-z0-9_]+")
+#: "notebook 04", "notebooks 06 and 06c", "(06c)" or a notebook's file name such as "04_pitch_tracking"
+NOTEBOOK = re.compile(r"\bnotebooks? 0[0-7][a-z]?\b|\(0[0-7][a-z]?\)|\b0[0-7][a-z]?_[a-z0-9_]+")
 
 
 def public_definitions():

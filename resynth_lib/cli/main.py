@@ -10,16 +10,16 @@
     resynth train ssl [--kind hubert|cpc] [--steps N] [--seed S] [--device cpu] [--resume] [--force]   (notebook 02b)
     resynth train kmeans [--source ssl|mfcc] [--clusters 100] [--force]                   (notebook 03)
     resynth train dvector [--steps N] [--exclude SPEAKER] [--force]                      (notebook 05)
-    resynth train vocoder [--steps N] [--channels C] [--source] [--device cpu] [--resume] [--force]   (notebook 06; torchrun ok)
-    resynth train acoustic [--steps N] [--threads T] [--resume] [--force]   (notebook 06b: codes -> log-mel + voicing)
-    resynth train harmonic-noise [--steps N] [--threads T] [--resume] [--force]   (notebook 06b: neural waveform stage)
-    resynth train unit-phones [--epochs N] [--force]       (notebook 06b: CTC on unit ids, the units' ceiling)
-    resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06)
+    resynth train vocoder [--steps N] [--channels C] [--source] [--device cpu] [--resume] [--force]   (notebook 06b; torchrun ok)
+    resynth train acoustic [--steps N] [--threads T] [--resume] [--force]   (notebook 06c: codes -> log-mel + voicing)
+    resynth train harmonic-noise [--steps N] [--threads T] [--resume] [--force]   (notebook 06d: neural waveform stage)
+    resynth train unit-phones [--epochs N] [--force]       (notebook 06c: CTC on unit ids, the units' ceiling)
+    resynth evaluate-vocoder [CHECKPOINT] [--split test]     (notebook 06b)
     resynth encode | decode | convert | demo | speaker-centroids   (notebook 07; see resynth_lib.cli.pipeline_commands)
-    resynth train phones [--epochs N] [--force]                                          (notebook 07)
+    resynth train phones [--epochs N] [--force]                                          (notebook 07b)
     resynth train code-model [--force]                  (notebook 07: probabilities of the .rsc codes file)
-    resynth train speaker-judge [--steps N] [--force]                                    (notebook 07)
-    resynth evaluate [--split test] [--limit N] [--force]     (notebook 07: Tables 1 and 2, data/evaluation/)
+    resynth train speaker-judge [--steps N] [--force]                                    (notebook 07b)
+    resynth evaluate [--split test] [--limit N] [--force]     (notebook 07b: Tables 1 and 2, data/evaluation/)
     resynth probe-layers data/checkpoints/ssl_hubert.pt                                  (notebook 02b)
     resynth f0-stats [--split train] [--out data/f0_stats.json] [--force]                (notebook 04)
 
@@ -63,19 +63,19 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("train", "f0vq"), "the F0 VQ-VAE of notebook 04b (--steps N --seed S --out PATH)",
      "resynth_lib.pitch.f0_vqvae_train:main"),
     (("train", "dvector"), "the d-vector speaker encoder of notebook 05 (GE2E)", "resynth_lib.speaker.dvector_train:main"),
-    (("train", "vocoder"), "the HiFi-GAN vocoder of notebook 06 (runs under torchrun too)",
+    (("train", "vocoder"), "the HiFi-GAN vocoder of notebook 06b (runs under torchrun too)",
      "resynth_lib.decoder.hifigan_train:main"),
-    (("train", "acoustic"), "the frame-rate acoustic model of notebook 06b (codes -> log-mel + voicing)",
+    (("train", "acoustic"), "the frame-rate acoustic model of notebook 06c (codes -> log-mel + voicing)",
      "resynth_lib.decoder.acoustic_train:main"),
-    (("train", "harmonic-noise"), "the harmonic-plus-noise waveform stage of notebook 06b",
+    (("train", "harmonic-noise"), "the harmonic-plus-noise waveform stage of notebook 06d",
      "resynth_lib.decoder.harmonic_noise:main"),
-    (("train", "unit-phones"), "a CTC phone recogniser on unit ids: what the units allow (06b)",
+    (("train", "unit-phones"), "a CTC phone recogniser on unit ids: what the units allow (06c)",
      "resynth_lib.evaluation.unit_recogniser:main"),
     (("train", "code-model"), "the arithmetic coder's probabilities for binary codes files (notebook 07)",
      "resynth_lib.pipeline.codes_file:main"),
-    (("train", "phones"), "the CTC phone recogniser of the evaluation (notebook 07)",
+    (("train", "phones"), "the CTC phone recogniser of the evaluation (notebook 07b)",
      "resynth_lib.evaluation.phone_recogniser:main"),
-    (("train", "speaker-judge"), "the speaker classifier of the evaluation (notebook 07)",
+    (("train", "speaker-judge"), "the speaker classifier of the evaluation (notebook 07b)",
      "resynth_lib.evaluation.speaker_judge:main"),
     (("encode",), "speech -> codes.json: units, F0 codes, speaker (notebook 07)",
      "resynth_lib.cli.pipeline_commands:main encode"),
@@ -87,9 +87,9 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("speaker-centroids",), "d-vector centroids of the training split (used by encode)",
      "resynth_lib.cli.pipeline_commands:main speaker-centroids"),
     (("evaluate-vocoder",), "resynthesis scores of a vocoder checkpoint: F0 errors, speaker accuracy, log-mel "
-     "distance (notebook 06)", "resynth_lib.evaluation.vocoder_scores:main"),
+     "distance (notebook 06b)", "resynth_lib.evaluation.vocoder_scores:main"),
     (("evaluate",), "the paper's Tables 1 and 2 at small scale: PER, speaker accuracy / EER, F0 errors, bitrate, "
-     "conversion, F0 leakage (notebook 07)", "resynth_lib.evaluation.evaluate:main"),
+     "conversion, F0 leakage (notebook 07b)", "resynth_lib.evaluation.evaluate:main"),
     (("probe-layers",), "choose an SSL model's layer by linear probes on the validation split",
      "resynth_lib.content.probe:main"),
     (("f0-stats",), "per-speaker F0 statistics of the corpus with the course tracker (notebook 04)",

@@ -7,7 +7,7 @@
     resynth speaker-centroids [--force]     (d-vector centroids of the training split, for encode)
 
 ``--decoder`` picks one of :data:`resynth_lib.decoder.decoders.DECODERS`; the default is the
-frame-rate decoder the evaluation chose (notebook 06b); ``hifigan`` is the paper's design.
+frame-rate decoder the evaluation chose (notebook 06d); ``hifigan`` is the paper's design.
 Each command is a thin ``*_main(argv)`` wrapper around :func:`main`, which parses the
 options, loads the shipped models (:class:`resynth_lib.pipeline.resynthesiser.Resynthesiser`)
 and runs one of :func:`encode`, :func:`decode`, :func:`convert`, :func:`demo` or
@@ -299,7 +299,7 @@ def demo(args, r) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     from resynth_lib.evaluation.speaker_judge import load_speaker_judge
     try:
-        judge = load_speaker_judge()        # the evaluation's speaker judge (notebook 07), not the pipeline's own
+        judge = load_speaker_judge()        # the evaluation's speaker judge (notebook 07b), not the pipeline's own
     except FileNotFoundError as exc:
         raise _Exit(EXIT_CHECKPOINT, str(exc)) from None
     utt = load_corpus().utterances(split="test", speaker="awb")[0]

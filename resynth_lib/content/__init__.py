@@ -11,5 +11,7 @@
 * :mod:`resynth_lib.content.units` -- the unit quantiser: waveform in, unit sequence out
   (notebook 03, ``03_discrete_units_kmeans``).
 * :mod:`resynth_lib.content.unit_metrics` -- purity, PNMI and bitrate of units
-  (notebook 03, ``03_discrete_units_kmeans``).
+  (notebook 03b, ``03b_unit_quality``), de-duplication (notebook 03);
+* :mod:`resynth_lib.content.abx` -- ABX discriminability within and across speakers
+  (notebook 03b, ``03b_unit_quality``).
 """

@@ -1,6 +1,6 @@
 """ABX discriminability: can a representation tell two phones apart, within and across speakers?
 
-Taught in notebook 03 (``03_discrete_units_kmeans``), section "ABX". The ZeroSpeech
+Taught in notebook 03b (``03b_unit_quality``), section "ABX". The ZeroSpeech
 challenges score speech representations without training any classifier on them: take
 three phone tokens, A and X of the same phone, B of a different one, all three in the same
 context (the same phone before and after: a *minimal pair* such as "b-**ae**-t" / "b-**ih**-t").
@@ -41,7 +41,7 @@ from resynth_lib.data.corpus import SILENCE
 @dataclass(frozen=True)
 class PhoneItem:
     """One phone token: where it is (utterance, frames ``[start, end)`` at 50 Hz), its phone,
-    its context (the phones before and after) and its speaker. Taught in notebook 03.
+    its context (the phones before and after) and its speaker. Taught in notebook 03b.
 
     Example
     -------
@@ -60,7 +60,7 @@ def phone_items(utterances, frame_rate: float = 50.0, min_frames: int = 2) -> li
     """Every non-silence phone of the alignments with its neighbours, as :class:`PhoneItem`.
 
     A token spans the frames whose centres fall inside it; tokens shorter than
-    ``min_frames`` frames are dropped. Taught in notebook 03 (``03_discrete_units_kmeans``).
+    ``min_frames`` frames are dropped. Taught in notebook 03b (``03b_unit_quality``).
 
     Example
     -------
@@ -88,7 +88,7 @@ def dtw_distance(a: np.ndarray, b: np.ndarray) -> float:
     """Mean frame-wise cosine distance along the best alignment of two ``(frames, dims)`` tokens.
 
     Dynamic time warping with steps (1, 0), (0, 1) and (1, 1); the summed cost is divided by
-    the length of the path taken. Taught in notebook 03 (``03_discrete_units_kmeans``).
+    the length of the path taken. Taught in notebook 03b (``03b_unit_quality``).
 
     Example
     -------
@@ -150,7 +150,7 @@ def abx_error(items: list[PhoneItem], features: dict, n_triplets: int = 2000, se
     Draws ``n_triplets`` minimal-pair triplets per condition (the same triplets for every
     representation given the same ``items`` and ``seed``); a triplet is wrong when
     ``d(A, X) > d(B, X)``, half wrong on a tie. Returns ``{"within speaker", "across
-    speaker"}``; ``nan`` where no triplet exists. Taught in notebook 03.
+    speaker"}``; ``nan`` where no triplet exists. Taught in notebook 03b.
 
     Example
     -------
@@ -181,7 +181,7 @@ def abx_error(items: list[PhoneItem], features: dict, n_triplets: int = 2000, se
 def one_hot(units: np.ndarray, n_units: int) -> np.ndarray:
     """``(frames, n_units)`` one-hot rows of a unit sequence: units as vectors for :func:`abx_error`.
 
-    Taught in notebook 03.
+    Taught in notebook 03b.
 
     Example
     -------

@@ -1,8 +1,8 @@
 """How good are discrete units? Purity, PNMI and bitrate, as in HuBERT's cluster analysis.
 
 Notebook 03 (``03_discrete_units_kmeans``) turns every 50 Hz frame into a unit (a k-means
-cluster index) and measures the units against the corpus's phone alignments. Counting the
-aligned ``(phone, unit)`` pairs gives their joint distribution ``p(phone, unit)``
+cluster index); notebook 03b (``03b_unit_quality``) measures the units against the corpus's
+phone alignments. Counting the aligned ``(phone, unit)`` pairs gives their joint distribution ``p(phone, unit)``
 (:func:`cooccurrence`), and from it the three figures of Hsu et al. (2021, HuBERT):
 
 * :func:`phone_purity` ``= E_unit[max_phone p(phone | unit)]`` -- the frame accuracy of
@@ -46,7 +46,7 @@ def cooccurrence(phones, units, n_phones: int | None = None, n_units: int | None
     """``(n_phones, n_units)`` counts of frames with phone id ``i`` and unit id ``j``.
 
     Divided by the number of frames it is the joint distribution ``p(phone, unit)``.
-    ``n_phones`` / ``n_units`` default to the largest id + 1. Taught in notebook 03.
+    ``n_phones`` / ``n_units`` default to the largest id + 1. Taught in notebook 03b.
 
     >>> cooccurrence([0, 0, 1, 1, 1], [0, 1, 1, 1, 2], n_units=4).tolist()
     [[1, 1, 0, 0], [0, 2, 1, 0]]
@@ -77,7 +77,7 @@ def phone_purity(phones, units) -> float:
     """``E_unit[max_phone p(phone | unit)]``: accuracy of labelling each unit with its commonest phone.
 
     The same computation as :func:`resynth_lib.concepts.gmm_em.cluster_purity` (notebook 01), which is
-    reused here; HuBERT calls it *phone* purity. Taught in notebook 03.
+    reused here; HuBERT calls it *phone* purity. Taught in notebook 03b.
 
     >>> phone_purity(["a", "a", "b", "b", "b"], [0, 1, 1, 1, 2])   # unit 1 -> "b": 4 of 5 frames right
     0.8
@@ -90,7 +90,7 @@ def cluster_purity(phones, units) -> float:
     """``E_phone[max_unit p(unit | phone)]``: how much of each phone sits in its commonest unit.
 
     Phone purity with the roles swapped (so :func:`resynth_lib.concepts.gmm_em.cluster_purity` with
-    the units as the "true" labels). Taught in notebook 03.
+    the units as the "true" labels). Taught in notebook 03b.
 
     >>> cluster_purity(["a", "a", "b", "b", "b"], [0, 1, 1, 1, 2])   # a: 1 of 2, b: 2 of 3
     0.6
@@ -108,7 +108,7 @@ def pnmi(phones, units) -> float:
     """Phone-normalised mutual information ``I(phone; unit) / H(phone)``, between 0 and 1.
 
     ``I = sum p(phone, unit) log[p(phone, unit) / (p(phone) p(unit))]``. Undefined (an
-    error) when only one phone occurs, since then ``H(phone) = 0``. Taught in notebook 03.
+    error) when only one phone occurs, since then ``H(phone) = 0``. Taught in notebook 03b.
 
     >>> pnmi([0, 0, 1, 1], ["x", "x", "y", "y"]), pnmi([0, 1, 0, 1], [0, 0, 1, 1])
     (1.0, 0.0)
@@ -129,7 +129,7 @@ def pnmi(phones, units) -> float:
 def unit_quality(phones, units) -> dict:
     """The three figures of a unit inventory: ``{"phone purity", "cluster purity", "PNMI"}``.
 
-    Taught in notebook 03.
+    Taught in notebook 03b.
 
     >>> unit_quality([0, 0, 1, 1], [3, 3, 7, 7])
     {'phone purity': 1.0, 'cluster purity': 1.0, 'PNMI': 1.0}
@@ -142,7 +142,7 @@ def unit_quality(phones, units) -> dict:
 def bitrate(frame_rate: float = 50.0, K: int = 100) -> float:
     """Bits per second of a stream of ``K``-ary units at ``frame_rate``: ``frame_rate * log2(K)``.
 
-    :func:`resynth_lib.core.bits.bitrate` (notebook 04) under the names of notebook 03.
+    :func:`resynth_lib.core.bits.bitrate` (notebook 04) under the names of notebook 03b.
 
     >>> round(bitrate(50, 100), 1)   # the paper's HuBERT units: 50 Hz, K = 100
     332.2
@@ -172,7 +172,7 @@ def _sequences(sequences) -> list[np.ndarray]:
 def entropy_bits(units) -> float:
     """Entropy of the unit histogram in bits per symbol (``log2`` of the perplexity).
 
-    ``units`` is one sequence or a list of them (pooled). Taught in notebook 03.
+    ``units`` is one sequence or a list of them (pooled). Taught in notebook 03b.
 
     >>> entropy_bits([0, 0, 1, 2]), entropy_bits([5, 5, 5])
     (1.5, 0.0)
@@ -203,7 +203,7 @@ def entropy_bitrate(sequences, frame_rate: float = 50.0, deduplicate: bool = Fal
     (:func:`resynth_lib.core.bits.entropy_bitrate`). With ``deduplicate=True`` every sequence is
     first run-length de-duplicated: the entropy is that of the de-duplicated symbols and
     the symbol rate is ``number of runs / duration`` (duration = frames / frame_rate).
-    Taught in notebook 03.
+    Taught in notebook 03b.
 
     >>> entropy_bitrate([0, 1, 0, 1], frame_rate=50)                      # 1 bit x 50 symbols/s
     50.0

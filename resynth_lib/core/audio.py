@@ -341,7 +341,7 @@ def log_mel(wav, sample_rate: int = SAMPLE_RATE, n_fft: int = N_FFT, hop_length:
     Works on numpy arrays (returns numpy) and on torch tensors, batched or not (returns a
     differentiable tensor: the vocoder's mel loss uses it). Frames are centred, so there
     are ``1 + len(wav) // hop_length`` of them. Introduced in notebook 00; the decoders of
-    notebooks 06, 06b and 07 predict and compare these frames.
+    notebooks 06, 06c and 07 predict and compare these frames.
 
     Example
     -------

@@ -7,7 +7,7 @@ and :func:`entropy_bitrate` is the lower cost an ideal entropy coder would reach
 often each code is actually used. Notebook 07 adds the streams up to compare the whole
 codec with ordinary audio coding.
 
-Taught in notebook 04b (``04b_f0_vqvae``), and used again in notebooks 03 and 07.
+Taught in notebook 04b (``04b_f0_vqvae``), and used again in notebooks 03b and 07.
 
 Example
 -------

@@ -28,7 +28,7 @@ _BOXES = [
     ("kmeans", "k-means: K=100|500\nunits at 50 Hz", "03", 0.53, 0.85),
     ("pitch", "F0 (YIN / YAAPT)\n+ VQ-VAE, 12.5 Hz", "04", 0.42, 0.5),
     ("speaker", "speaker encoder\n128-d embedding", "05", 0.42, 0.15),
-    ("vocoder", "decoder: HiFi-GAN |\nacoustic model + wave", "06, 06b", 0.74, 0.5),
+    ("vocoder", "decoder: HiFi-GAN |\nacoustic model + wave", "06-06d", 0.74, 0.5),
     ("pipeline", "resynthesised\nspeech", "07", 0.94, 0.5),
 ]
 _ARROWS = [("data", "ssl"), ("ssl", "kmeans"), ("data", "pitch"), ("data", "speaker"),
@@ -86,7 +86,7 @@ def plot_spectrogram(spec: np.ndarray, sample_rate: int = SAMPLE_RATE, hop_lengt
 
     ``phones`` is a list of :class:`resynth_lib.data.corpus.PhoneSegment`; their labels are
     written along the top and their boundaries drawn as thin white lines. Returns the axes.
-    Used in notebooks 00, 02 and 06b.
+    Used in notebooks 00, 02 and 06c.
 
     Example
     -------

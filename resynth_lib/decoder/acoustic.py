@@ -20,7 +20,7 @@ of the utterance), then a linear layer to ``80 + 4`` numbers per frame.
   codes in overlapping chunks, so memory does not grow with the length.
 
 Trained by :mod:`resynth_lib.decoder.acoustic_train` (``resynth train acoustic``). Taught in
-notebook 06b (``06b_frame_rate_decoder``).
+notebook 06c (``06c_frame_rate_decoder``).
 
 Example
 -------
@@ -50,7 +50,7 @@ def mel_target(wav, n_frames: int | None = None) -> np.ndarray:
 
     Frame ``i`` is centred on sample ``320 i``; ``n_frames`` (default ``len(wav) // 320``)
     crops to the units' frames. This is what the acoustic model learns to predict
-    (notebook 06b).
+    (notebook 06c).
 
     >>> mel_target(np.zeros(3200, np.float32)).shape
     (10, 80)
@@ -64,7 +64,7 @@ def voicing_target(f0_track, n_frames: int) -> np.ndarray:
     """``(n_frames, 4)`` booleans: is each 5 ms F0 frame voiced (tracker F0 > 0)? Edge-padded to length.
 
     The F0 codes carry pitch but not voicing, so the acoustic model learns the voiced /
-    unvoiced decisions from the units; these are its targets (notebook 06b).
+    unvoiced decisions from the units; these are its targets (notebook 06c).
 
     >>> voicing_target(np.array([0, 100, 100, 0, 120.0]), 2).astype(int).tolist()
     [[0, 1, 1, 0], [1, 1, 1, 1]]
@@ -81,7 +81,7 @@ class ResidualConv(nn.Module):
 
     The first convolution has ``kernel`` taps spaced ``dilation`` frames apart, the second
     is 1 x 1; ``dropout`` acts on the branch before it is added. Used by
-    :class:`AcousticModel` and by the harmonic-noise stage (notebook 06b).
+    :class:`AcousticModel` and by the harmonic-noise stage (notebook 06c).
 
     Example
     -------
@@ -114,8 +114,8 @@ class AcousticModel(nn.Module):
     Inputs: ``units (B, T)``, ``f0_codes (B, ceil(T / 4))``, ``speakers (B,)`` and
     ``f0_hz (B, 4 T)``, the contour decoded from the F0 codes
     (:func:`resynth_lib.decoder.codes.decoded_f0`), which lets pitch shifts reach the
-    model as numbers and not only as codes. Taught in notebook 06b
-    (``06b_frame_rate_decoder``).
+    model as numbers and not only as codes. Taught in notebook 06c
+    (``06c_frame_rate_decoder``).
 
     Example
     -------
@@ -160,7 +160,7 @@ def predict(model: AcousticModel, units, f0_codes, speaker: int, f0_hz, chunk: i
     Each chunk of ``chunk`` frames is run with ``context`` extra frames on both sides
     (aligned to F0-code boundaries) and only its middle is kept, so memory stays flat for
     any length and, for utterances shorter than ``chunk``, the result is the whole-
-    utterance forward pass. Taught in notebook 06b (``06b_frame_rate_decoder``).
+    utterance forward pass. Taught in notebook 06c (``06c_frame_rate_decoder``).
 
     >>> m = AcousticModel(n_units=10, n_speakers=2, channels=16, hidden=8)
     >>> mel, v = predict(m, np.zeros(30, int), np.zeros(8, int), 1, np.full(120, 110.0), chunk=8, context=4)
@@ -189,7 +189,7 @@ def load_acoustic_model(path=None) -> AcousticModel:
     """The shipped acoustic model (``data/checkpoints/acoustic.pt``) or the one at ``path``, in eval mode.
 
     ``path`` is a file written by ``resynth train acoustic``; the sizes come from it
-    (notebook 06b).
+    (notebook 06c).
 
     >>> load_acoustic_model().config["n_mels"]
     80

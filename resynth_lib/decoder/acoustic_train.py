@@ -7,7 +7,7 @@
 * :func:`validation_scores` -- log-mel L1 and voicing frame accuracy on whole utterances;
 * ``resynth train acoustic`` -- the command (:func:`main`).
 
-Taught in notebook 06b (``06b_frame_rate_decoder``).
+Taught in notebook 06c (``06c_frame_rate_decoder``).
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def acoustic_data(utterances, speakers: list[str], quantiser=None, progress: boo
 
     The codes are those of :func:`resynth_lib.decoder.hifigan_train.prepare_vocoder_data`;
     the targets come from :func:`~resynth_lib.decoder.acoustic.mel_target` and
-    :func:`~resynth_lib.decoder.acoustic.voicing_target` (notebook 06b).
+    :func:`~resynth_lib.decoder.acoustic.voicing_target` (notebook 06c).
 
     >>> from resynth_lib.data.corpus import load_corpus
     >>> c = load_corpus()
@@ -77,7 +77,7 @@ def _windows(data: list[dict], batch_size: int, frames: int, rng) -> tuple:
 def corrupt_units(units: torch.Tensor, rate: float, n_units: int, generator=None) -> torch.Tensor:
     """A copy of ``units`` in which a fraction ``rate`` of the ids is replaced by random ids.
 
-    Training-time augmentation (notebook 06b): k-means makes errors, and on unseen
+    Training-time augmentation (notebook 06c): k-means makes errors, and on unseen
     sentences the unit sequence is never one the model saw; replacing some ids makes the
     model read each frame from its neighbours too instead of memorising sequences.
 
@@ -100,7 +100,7 @@ def acoustic_loss(model: AcousticModel, batch) -> dict:
     ``batch`` is ``(units, f0_codes, speakers, f0_hz, mel, voiced)`` as the training loop
     cuts it: shapes ``(B, T)``, ``(B, T / 4)``, ``(B,)``, ``(B, 4 T)``, ``(B, T, 80)`` and
     ``(B, T, 4)``. The voicing term is binary cross-entropy on the model's logits.
-    Taught in notebook 06b (``06b_frame_rate_decoder``).
+    Taught in notebook 06c (``06c_frame_rate_decoder``).
 
     Example
     -------
@@ -124,8 +124,8 @@ def validation_scores(model: AcousticModel, data: list[dict]) -> dict:
     """Mean log-mel L1 and voicing frame accuracy (5 ms frames) of whole utterances.
 
     Each item is run through :func:`~resynth_lib.decoder.acoustic.predict`; a frame counts
-    as voiced when its probability is above 0.5. Taught in notebook 06b
-    (``06b_frame_rate_decoder``).
+    as voiced when its probability is above 0.5. Taught in notebook 06c
+    (``06c_frame_rate_decoder``).
 
     >>> m = AcousticModel(n_units=100, n_speakers=1, channels=16, hidden=8)
     >>> d = {"units": np.zeros(8, int), "f0_codes": np.zeros(2, int), "speaker": 0, "f0_hz": np.full(32, 100.0),
@@ -153,7 +153,7 @@ def train_acoustic(data: list[dict], valid: list[dict] | None = None, steps: int
     at norm 1. ``history`` has the training loss every ``log_every`` steps and the
     validation scores every ``valid_every`` steps. ``unit_noise`` replaces that fraction of
     the training windows' unit ids by random ones (:func:`corrupt_units`). Resume files (models, optimiser, random
-    states, history) are written every ``checkpoint_every`` steps. Taught in notebook 06b.
+    states, history) are written every ``checkpoint_every`` steps. Taught in notebook 06c.
 
     >>> rng = np.random.default_rng(0)
     >>> data = [{"units": rng.integers(0, 10, 40), "f0_codes": rng.integers(0, 20, 10), "speaker": 0,
@@ -209,7 +209,7 @@ def cached_acoustic_data(split: str, progress: bool = True, n_units: int = 100) 
     ``runs/`` is relative to the working directory. The first call codes every utterance
     of the split (minutes for the training split) and saves the list; later calls read
     the file back. Delete it after changing a shipped model. Used by ``resynth train
-    acoustic`` and ``resynth train harmonic-noise`` (notebook 06b).
+    acoustic`` and ``resynth train harmonic-noise`` (notebook 06c).
 
     Example
     -------
@@ -243,7 +243,7 @@ def main(argv=None) -> int:
 
     ``argv`` holds the options after ``resynth train acoustic`` (``--help`` lists them).
     Training the shipped model took about 25 minutes, so the example only shows how the
-    command reaches this function. Taught in notebook 06b (``06b_frame_rate_decoder``).
+    command reaches this function. Taught in notebook 06c (``06c_frame_rate_decoder``).
 
     Example
     -------

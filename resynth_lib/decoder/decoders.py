@@ -1,6 +1,6 @@
 """The course's decoders behind one interface: codes (+ decoded F0) -> waveform.
 
-* ``"acoustic+griffin-lim"`` -- the frame-rate acoustic model (notebook 06b) predicts
+* ``"acoustic+griffin-lim"`` -- the frame-rate acoustic model (notebook 06c) predicts
   log-mel and voicing; Griffin-Lim (:mod:`resynth_lib.decoder.griffin_lim`) recovers a phase.
   No trained waveform model at all.
 * ``"acoustic+harmonic-noise"`` -- the same log-mel through the learnt source-filter
@@ -13,7 +13,7 @@
 (``data/evaluation/``), not by taste. Every decoder works in chunks, so memory stays flat
 for long inputs.
 
-Taught in notebook 06b (``06b_frame_rate_decoder``) and used by :mod:`resynth_lib.pipeline.resynthesiser`.
+Taught in notebook 06c (``06c_frame_rate_decoder``) and used by :mod:`resynth_lib.pipeline.resynthesiser`.
 
 Example
 -------
@@ -30,7 +30,7 @@ from resynth_lib.core.rates import HOP
 
 DECODERS = ("acoustic+griffin-lim", "acoustic+harmonic-noise", "hifigan")
 #: What ``resynth decode`` uses: on the test split it beat Griffin-Lim on FFE, STOI, ESTOI and PESQ, at a
-#: slightly higher PER, and keeps pitch control exact (``data/evaluation/``, notebook 06b).
+#: slightly higher PER, and keeps pitch control exact (``data/evaluation/``, notebook 06d).
 DEFAULT_DECODER = "acoustic+harmonic-noise"
 GL_ITERATIONS = 32
 GL_CHUNK = 500           #: Griffin-Lim runs on 10 s pieces (multiple of 4) ...
@@ -43,7 +43,7 @@ def crossfaded_chunks(n_frames: int, synthesise_span, chunk: int, overlap: int) 
     Pieces of ``chunk`` frames are extended by ``overlap`` frames on each side (``lo`` and
     ``hi`` stay multiples of 4, the F0-code boundaries, except at the end) and cross-faded
     linearly where they overlap, so memory depends on ``chunk``, not on the length.
-    Every decoder of notebook 06b runs through it.
+    Every decoder of notebook 06c runs through it.
 
     >>> crossfaded_chunks(10, lambda lo, hi: np.ones(320 * (hi - lo), np.float32), chunk=4, overlap=4).shape
     (3200,)
@@ -71,7 +71,7 @@ def griffin_lim_chunked(mel: np.ndarray, n_iter: int = GL_ITERATIONS, chunk: int
     Each piece goes through :func:`resynth_lib.decoder.griffin_lim.mel_to_waveform` with
     ``n_iter`` rounds; pieces are ``chunk`` frames long and overlap by ``overlap`` frames
     (:func:`crossfaded_chunks`). The waveform stage of the ``"acoustic+griffin-lim"``
-    decoder (notebook 06b).
+    decoder (notebook 06c).
 
     >>> griffin_lim_chunked(np.full((30, 80), -5.0), n_iter=2, chunk=12, overlap=4).shape
     (9600,)
@@ -89,8 +89,8 @@ class FrameRateDecoder:
     Call it on an item with ``units (T,)``, ``f0_codes``, ``speaker`` (index) and
     ``f0_hz (4T,)``; :meth:`mel` gives the intermediate log-mel and voicing. The shipped
     acoustic model is loaded on first use unless ``acoustic`` is given; ``stage_model``
-    is the harmonic-noise stage (the shipped one by default). Taught in notebook 06b
-    (``06b_frame_rate_decoder``).
+    is the harmonic-noise stage (the shipped one by default). Taught in notebook 06c
+    (``06c_frame_rate_decoder``).
 
     Example
     -------
@@ -148,7 +148,7 @@ class HiFiGANDecoder:
     frames; the harmonic source of each piece starts at the phase the whole contour has
     reached there (:func:`resynth_lib.decoder.hifigan.source_phase_at`), so overlapping
     pieces agree and the cross-fade leaves no click. The vocoder is trained in notebook 06 and compared with the frame-rate decoder
-    in notebook 06b.
+    in notebook 06c.
 
     >>> HiFiGANDecoder().vocoder.config["source"]
     True
@@ -179,7 +179,7 @@ def load_decoder(name: str = DEFAULT_DECODER, vocoder_path=None):
     """A decoder by name (one of :data:`DECODERS`); ``vocoder_path`` picks the HiFi-GAN checkpoint.
 
     Every decoder is called on an item (``units``, ``f0_codes``, ``speaker``, ``f0_hz``)
-    and returns a waveform. Taught in notebook 06b (``06b_frame_rate_decoder``).
+    and returns a waveform. Taught in notebook 06c (``06c_frame_rate_decoder``).
 
     >>> type(load_decoder("hifigan")).__name__
     'HiFiGANDecoder'

@@ -18,7 +18,7 @@ Each round cannot increase the distance between ``|Y|`` and ``|S|``. The "fast" 
 * :func:`mel_to_waveform` -- both, from the course's log-mel (natural log) to audio;
 * :func:`spectral_convergence` -- ``||S| - |STFT(x)||_F / ||S||_F``: how consistent a result is.
 
-Taught in notebook 06b (``06b_frame_rate_decoder``), where students write one Griffin-Lim
+Taught in notebook 06c (``06c_frame_rate_decoder``), where students write one Griffin-Lim
 round themselves; ``librosa.griffinlim`` is the reference it is compared with.
 
 Example
@@ -50,7 +50,7 @@ def stft(x: torch.Tensor, hop: int, n_fft: int = N_FFT, win_length: int = WIN_LE
     """Complex STFT (Hann window, centred frames, reflect padding) of a torch tensor, in its precision.
 
     Returns ``(n_fft // 2 + 1, 1 + len(x) // hop)``; the projection in every Griffin-Lim
-    round of notebook 06b.
+    round of notebook 06c.
 
     >>> stft(torch.zeros(1600, dtype=torch.float64), hop=160).shape
     torch.Size([513, 11])
@@ -63,7 +63,7 @@ def istft(spec: torch.Tensor, hop: int, length: int, n_fft: int = N_FFT, win_len
     """Inverse of :func:`stft` (overlap-add with the same window), cut to ``length`` samples.
 
     A consistent spectrogram comes back exactly; any other is turned into the signal
-    whose STFT is nearest to it, which is what Griffin-Lim relies on (notebook 06b).
+    whose STFT is nearest to it, which is what Griffin-Lim relies on (notebook 06c).
 
     >>> x = torch.randn(1600, dtype=torch.float64)
     >>> bool(torch.allclose(istft(stft(x, hop=160), hop=160, length=1600), x))
@@ -77,7 +77,7 @@ def stft_mag(wav, hop: int, n_fft: int = N_FFT, win_length: int = WIN_LENGTH) ->
     """``|STFT|`` of a waveform, ``(n_fft // 2 + 1, 1 + len(wav) // hop)``, Hann window, centred frames.
 
     NumPy in, NumPy out (computed in double precision): the target magnitudes of the
-    Griffin-Lim experiments in notebook 06b.
+    Griffin-Lim experiments in notebook 06c.
 
     >>> stft_mag(np.zeros(1600, np.float32), hop=160).shape
     (513, 11)
@@ -92,7 +92,7 @@ def mel_to_magnitude(log_mel_spec, n_fft: int = N_FFT, sample_rate: int = SAMPLE
     Solves ``min_{M >= 0} ||B M - exp(log_mel)||^2`` for the mel filterbank ``B`` by
     projected gradient descent, started from the pseudo-inverse (clipped at 0). The
     filterbank has fewer rows than columns, so many magnitudes fit; this picks a smooth
-    one inside each band. Taught in notebook 06b (``06b_frame_rate_decoder``).
+    one inside each band. Taught in notebook 06c (``06c_frame_rate_decoder``).
 
     >>> B = mel_filterbank()
     >>> mag = np.abs(np.random.default_rng(0).standard_normal((513, 4))) + 0.1
@@ -115,7 +115,7 @@ def gl_round(magnitude, phase, hop: int, length: int, n_fft: int = N_FFT, win_le
 
     Returns the *rebuilt* complex STFT, the nearest consistent spectrogram; its angle is
     the next phase estimate. NumPy or torch in, the same kind out (complex128 for NumPy).
-    Students write this in notebook 06b.
+    Students write this in notebook 06c.
 
     >>> mag = stft_mag(np.sin(np.arange(3200) / 7.0), hop=160)
     >>> rebuilt = gl_round(mag, np.ones(mag.shape, complex), hop=160, length=3200)
@@ -137,7 +137,7 @@ def griffin_lim(magnitude, hop: int, n_iter: int = 32, momentum: float = MOMENTU
     to the time domain and back; with ``momentum > 0`` the fast Griffin-Lim extrapolation.
     ``length`` defaults to ``hop * (frames - 1)``. (Starting from the phase of a harmonic
     excitation at the decoded F0 instead was tried: it changed neither PER nor voicing errors.)
-    Taught in notebook 06b (``06b_frame_rate_decoder``).
+    Taught in notebook 06c (``06c_frame_rate_decoder``).
 
     >>> griffin_lim(np.ones((513, 11)), hop=160, n_iter=2).shape
     (1600,)
@@ -159,7 +159,7 @@ def mel_to_waveform(log_mel_spec, hop: int, n_iter: int = 32, length: int | None
     """The course's natural-log mel ``(80, frames)`` -> waveform: :func:`mel_to_magnitude` then :func:`griffin_lim`.
 
     Extra keyword arguments go to :func:`griffin_lim`. The whole waveform stage of the
-    ``"acoustic+griffin-lim"`` decoder, with no training (notebook 06b).
+    ``"acoustic+griffin-lim"`` decoder, with no training (notebook 06c).
 
     >>> from resynth_lib.core.rates import N_MELS
     >>> mel_to_waveform(np.full((N_MELS, 11), -4.0), hop=160, n_iter=2).shape
@@ -171,7 +171,7 @@ def mel_to_waveform(log_mel_spec, hop: int, n_iter: int = 32, length: int | None
 def spectral_convergence(magnitude, wav, hop: int) -> float:
     """``|| |S| - |STFT(wav)| ||_F / || S ||_F`` (0: the waveform has exactly the target magnitudes).
 
-    Only the frames both have are compared. Students write it in notebook 06b and follow
+    Only the frames both have are compared. Students write it in notebook 06c and follow
     it over the Griffin-Lim rounds, with and without momentum.
 
     >>> m = stft_mag(np.sin(np.arange(3200) / 5.0), hop=160)

@@ -16,8 +16,8 @@ keeps that structure and learns only the filters:
 
 This is the differentiable harmonic-plus-noise idea (DDSP, Engel et al. 2020; NSF,
 Wang et al. 2019) sized for a CPU. Trained by ``resynth train harmonic-noise``
-(:func:`train_harmonic_noise`); compared with Griffin-Lim in notebook 06b
-(``06b_frame_rate_decoder``).
+(:func:`train_harmonic_noise`); compared with Griffin-Lim in notebook 06d
+(``06d_harmonic_noise_and_choice``).
 
 Example
 -------
@@ -61,7 +61,7 @@ def harmonic_amplitudes(envelope: torch.Tensor, f0_hz: torch.Tensor) -> torch.Te
     """Amplitude of each harmonic: ``envelope (B, F, bins)`` (0 to 8 kHz, linear) read at ``k f0`` by linear interpolation.
 
     Returns ``(B, F, 150)``; harmonics at or above :data:`MAX_HARMONIC_HZ` get 0 (they
-    would alias or fall outside the envelope). Students write this in notebook 06b.
+    would alias or fall outside the envelope). Students write this in notebook 06d.
 
     >>> env = torch.linspace(0, 1, 5)[None, None]           # 0 at 0 Hz ... 1 at 8 kHz: a ramp
     >>> harmonic_amplitudes(env, torch.tensor([[2000.0]]))[0, 0, :4].tolist()
@@ -82,7 +82,7 @@ def harmonic_synth(envelope: torch.Tensor, f0_hz: torch.Tensor, voiced: torch.Te
 
     ``voiced (B, 4T)`` in [0, 1] gates each 5 ms frame; the fundamental starts at phase
     ``phase0`` (to continue a previous chunk). Returns ``(B, 320 T)``. The voiced half
-    of the waveform stage of notebook 06b.
+    of the waveform stage of notebook 06d.
 
     >>> env = torch.ones(1, 8, 256)
     >>> harmonic_synth(env, torch.full((1, 8), 200.0), torch.ones(1, 8)).shape
@@ -103,7 +103,7 @@ def noise_synth(noise_envelope: torch.Tensor, generator: torch.Generator | None 
 
     The noise is filtered in the STFT domain, one 5 ms frame per envelope row; pass a
     seeded ``generator`` for repeatable output. The unvoiced half of the waveform stage
-    of notebook 06b (fricatives, breath, bursts).
+    of notebook 06d (fricatives, breath, bursts).
 
     >>> noise_synth(torch.ones(2, 8, 64), torch.Generator().manual_seed(0)).shape
     torch.Size([2, 640])
@@ -124,7 +124,7 @@ class HarmonicNoiseVocoder(nn.Module):
 
     Arguments: ``channels`` (network width), ``n_mels``. The network sees the mel frames,
     the log-F0 and the voicing; its two envelope outputs are exponentiated log-amplitudes.
-    Taught in notebook 06b (``06b_frame_rate_decoder``).
+    Taught in notebook 06d (``06d_harmonic_noise_and_choice``).
 
     Example
     -------
@@ -161,8 +161,8 @@ def stft_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """Multi-resolution STFT loss: mean over :data:`RESOLUTIONS` of log-magnitude L1 + spectral convergence.
 
     ``real`` / ``fake``: waveforms ``(B, samples)``. It compares magnitudes only, so the
-    noise and the harmonic phases need not match sample by sample. Taught in notebook 06b
-    (``06b_frame_rate_decoder``).
+    noise and the harmonic phases need not match sample by sample. Taught in notebook 06d
+    (``06d_harmonic_noise_and_choice``).
 
     >>> x = torch.randn(1, 4000)
     >>> float(stft_loss(x, x))
@@ -185,7 +185,7 @@ def synthesise(vocoder: HarmonicNoiseVocoder, mel, f0_hz, voiced, chunk: int = 2
     Harmonic phases continue across chunks (each chunk starts where the last one's F0
     integral ended), so chunking leaves no click. Memory does not grow with length: a 5 s
     chunk holds up to 150 harmonics x 80 000 samples at a time. The noise is seeded by
-    ``seed``, so the output is repeatable. Taught in notebook 06b (``06b_frame_rate_decoder``).
+    ``seed``, so the output is repeatable. Taught in notebook 06d (``06d_harmonic_noise_and_choice``).
 
     >>> v = HarmonicNoiseVocoder(channels=16)
     >>> synthesise(v, np.zeros((12, 80)), np.full(48, 100.0), np.ones(48), chunk=5).shape
@@ -217,8 +217,8 @@ def training_f0(item: dict) -> np.ndarray:
     ``item`` needs ``units`` (its length sets the output's, ``4 T``), ``f0_track`` (the
     tracker's contour, 0 = unvoiced; zero-padded if short) and ``f0_hz`` (decoded from
     the F0 codes). On voiced frames the tracker's F0 makes the synthetic harmonics line up
-    with the real recording the loss compares against. Taught in notebook 06b
-    (``06b_frame_rate_decoder``).
+    with the real recording the loss compares against. Taught in notebook 06d
+    (``06d_harmonic_noise_and_choice``).
 
     Example
     -------
@@ -254,7 +254,7 @@ def train_harmonic_noise(data: list[dict], steps: int = 2000, batch_size: int = 
     """Fit a :class:`HarmonicNoiseVocoder` to the audio of ``data`` (items of
     :func:`resynth_lib.decoder.acoustic_train.acoustic_data`): multi-resolution STFT loss, AdamW,
     cosine learning rate. ``mel_key="mel_predicted"`` trains on the acoustic model's mel
-    (fine-tuning ``init``). Returns ``(vocoder, history)``. Taught in notebook 06b.
+    (fine-tuning ``init``). Returns ``(vocoder, history)``. Taught in notebook 06d.
 
     >>> rng = np.random.default_rng(0)
     >>> d = {"units": np.zeros(20, int), "mel": rng.standard_normal((20, 80)).astype(np.float32) - 5,
@@ -293,7 +293,7 @@ def load_harmonic_noise(path=None) -> HarmonicNoiseVocoder:
     """The shipped stage (``data/checkpoints/harmonic_noise.pt``) or the one at ``path``, in eval mode.
 
     ``path`` is a file written by ``resynth train harmonic-noise``; the sizes come from it
-    (notebook 06b).
+    (notebook 06d).
 
     >>> load_harmonic_noise().config["n_mels"]
     80
@@ -310,8 +310,8 @@ def main(argv=None) -> int:
     ``argv`` holds the options after ``resynth train harmonic-noise`` (``--help`` lists
     them); ``--finetune-from`` continues from a checkpoint on the acoustic model's
     predicted log-mel. Training the shipped stage took about half an hour, so the example
-    only shows how the command reaches this function. Taught in notebook 06b
-    (``06b_frame_rate_decoder``).
+    only shows how the command reaches this function. Taught in notebook 06d
+    (``06d_harmonic_noise_and_choice``).
 
     Example
     -------

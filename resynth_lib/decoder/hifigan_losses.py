@@ -14,7 +14,8 @@ The losses are least-squares GAN (:func:`discriminator_loss`,
 :func:`generator_adversarial_loss`), feature matching (:func:`feature_matching_loss`,
 weight 2) and log-mel L1 (:func:`mel_loss`, weight 45), summed for the generator by
 :func:`generator_loss`. The training loop that uses them is
-:mod:`resynth_lib.decoder.hifigan_train`. Taught in notebook 06 (``06_hifigan_vocoder``).
+:mod:`resynth_lib.decoder.hifigan_train`. The discriminators are taught in notebook 06
+(``06_hifigan_vocoder``), the losses in notebook 06b (``06b_hifigan_training``).
 """
 from __future__ import annotations
 
@@ -173,7 +174,7 @@ def discriminator_loss(real_scores, fake_scores) -> torch.Tensor:
     """Least-squares GAN, discriminator side: ``sum_k E[(D_k(x) - 1)^2] + E[D_k(G(s))^2]``.
 
     ``real_scores`` / ``fake_scores``: one score tensor per sub-discriminator. Real audio
-    should score 1 and generated audio 0 (notebook 06).
+    should score 1 and generated audio 0 (notebook 06b).
 
     >>> float(discriminator_loss([torch.ones(2, 3)], [torch.zeros(2, 3)]))
     0.0
@@ -185,7 +186,7 @@ def generator_adversarial_loss(fake_scores) -> torch.Tensor:
     """Least-squares GAN, generator side: ``sum_k E[(D_k(G(s)) - 1)^2]``.
 
     The generator is rewarded when every sub-discriminator scores its audio 1, as if it
-    were real (notebook 06).
+    were real (notebook 06b).
 
     >>> float(generator_adversarial_loss([torch.zeros(1, 4), torch.ones(1, 4)]))
     1.0
@@ -197,7 +198,7 @@ def feature_matching_loss(real_features, fake_features) -> torch.Tensor:
     """L1 distance between the discriminators' hidden activations on real and generated audio.
 
     ``real_features`` / ``fake_features``: per discriminator, a list of layer outputs.
-    Real activations are targets (no gradient). Taught in notebook 06.
+    Real activations are targets (no gradient). Taught in notebook 06b.
 
     >>> r = [[torch.ones(1, 2, 3)]]
     >>> float(feature_matching_loss(r, [[torch.zeros(1, 2, 3)]]))
@@ -212,7 +213,7 @@ def mel_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
 
     ``real`` / ``fake``: ``(B, 1, samples)``. This reconstruction term keeps the generator
     close to the target early on, before the discriminators have learnt anything; alone
-    it is the mel-only ablation of notebook 06.
+    it is the mel-only ablation of notebook 06b.
 
     >>> x = torch.randn(1, 1, 4096) * 0.1
     >>> float(mel_loss(x, x))
@@ -226,7 +227,7 @@ def generator_loss(real_wav, fake_wav, mpd: nn.Module, msd: nn.Module, adversari
 
     ``mpd`` and ``msd`` are the two discriminators (:class:`MultiPeriodDiscriminator`,
     :class:`MultiScaleDiscriminator`). Returns a dict of the total and its terms, all
-    tensors. Taught in notebook 06 (``06_hifigan_vocoder``).
+    tensors. Taught in notebook 06b (``06b_hifigan_training``).
 
     Example
     -------

@@ -14,7 +14,7 @@
 The model itself (:class:`~resynth_lib.decoder.hifigan.Vocoder`, saving and loading) is in
 :mod:`resynth_lib.decoder.hifigan`; the discriminators and losses it is trained with are
 in :mod:`resynth_lib.decoder.hifigan_losses`; the codes come from
-:mod:`resynth_lib.decoder.codes`. Taught in notebook 06 (``06_hifigan_vocoder``).
+:mod:`resynth_lib.decoder.codes`. Taught in notebook 06b (``06b_hifigan_training``).
 """
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ def prepare_vocoder_data(utterances, speakers: list[str], quantiser=None, f0_mod
     """:func:`~resynth_lib.decoder.codes.utterance_codes` of each utterance plus its ``speaker`` index and ``utt_id``.
 
     ``speakers`` is the list the index refers to (the corpus's). The quantiser, F0 model
-    and F0 statistics default to the shipped ones. Taught in notebook 06
-    (``06_hifigan_vocoder``).
+    and F0 statistics default to the shipped ones. Taught in notebook 06b
+    (``06b_hifigan_training``).
 
     Example
     -------
@@ -75,7 +75,7 @@ def random_windows(data: list[dict], batch_size: int, frames: int, rng) -> tuple
     Returns ``(units (B, frames), f0_codes (B, frames // 4), speakers (B,), wav (B, 1,
     320 frames), f0_hz (B, 4 frames) or None)``; the last is ``None`` when the items hold
     no decoded F0. Utterances shorter than ``frames`` are skipped; ``frames`` must be a
-    multiple of 4. Taught in notebook 06 (``06_hifigan_vocoder``).
+    multiple of 4. Taught in notebook 06b (``06b_hifigan_training``).
 
     Example
     -------
@@ -131,7 +131,7 @@ def train_vocoder(data: list[dict], steps: int = 1000, batch_size: int = 4, fram
     states. Under ``torchrun`` each process draws its own windows (seed + rank) and
     gradients are averaged; only rank 0 writes. Every ``sample_every`` steps rank 0 decodes
     ``sample_item`` (an item of ``data``'s form) into ``sample_dir`` as a WAV file and a
-    spectrogram figure (:func:`write_sample`). Returns ``(vocoder, history)``. Taught in notebook 06.
+    spectrogram figure (:func:`write_sample`). Returns ``(vocoder, history)``. Taught in notebook 06b.
 
     >>> rng = np.random.default_rng(0)
     >>> data = [{"units": rng.integers(0, 10, 40), "f0_codes": rng.integers(0, 20, 10), "speaker": 0,
@@ -193,7 +193,7 @@ def write_sample(vocoder: Vocoder, item: dict, folder, step: int) -> None:
 
     ``item`` holds the codes (as for :func:`~resynth_lib.decoder.hifigan.synthesise`) and
     the original ``wav``. :func:`train_vocoder` calls this every ``sample_every`` steps.
-    Taught in notebook 06 (``06_hifigan_vocoder``).
+    Taught in notebook 06b (``06b_hifigan_training``).
 
     Example
     -------
@@ -262,7 +262,7 @@ def main(argv=None) -> int:
 
     ``argv`` holds the options after ``resynth train vocoder`` (``--help`` lists them).
     Training the shipped vocoder took well over an hour, so the example only shows how
-    the command reaches this function. Taught in notebook 06 (``06_hifigan_vocoder``).
+    the command reaches this function. Taught in notebook 06b (``06b_hifigan_training``).
 
     Example
     -------
@@ -282,7 +282,7 @@ def main(argv=None) -> int:
     parser.add_argument("--source", action="store_true",
                         help="add the harmonic source built from the decoded F0 (beyond the paper)")
     parser.add_argument("--lr", type=float, default=2e-4)
-    parser.add_argument("--no-adversarial", action="store_true", help="mel L1 only (the ablation of notebook 06)")
+    parser.add_argument("--no-adversarial", action="store_true", help="mel L1 only (the ablation of notebook 06b)")
     parser.add_argument("--sample-every", type=int, default=250,
                         help="write a WAV and a spectrogram of a validation utterance every N steps (runs/<out>_samples)")
     parser.add_argument("--device", default="cpu")

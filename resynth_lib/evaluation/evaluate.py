@@ -20,7 +20,7 @@ entropy coder built on *other* data (the valid split) would spend on each stream
 split (:func:`~resynth_lib.evaluation.bitrate.coded_bitrate`), with and without run-length
 coding of the units.
 
-Taught in notebook 07 (``07_resynthesis_conversion_codec``); notebook 06b uses the same
+Taught in notebook 07b (``07b_judges_and_evaluation``); notebook 06d uses the same
 functions to compare its decoders.
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ SYSTEMS = {
 #: Waveform stages measured on ground-truth log-mel (the synthesis ceiling rows).
 
 
-#: The goals for the test split (notebook 07 discusses each); the PER goal is 2 x ground truth
+#: The goals for the test split (notebook 07b discusses each); the PER goal is 2 x ground truth
 #: (the paper reached 1.37 x on LJSpeech with 400k GPU steps; 1.3 x is the course's moonshot).
 GOALS = {"per_ratio": 2.0, "speaker_accuracy": 0.95, "target_accuracy": 0.90, "ffe": 0.12, "bitrate": 365.0}
 
@@ -60,7 +60,7 @@ def goal_report(report: dict) -> list[dict]:
     """Each goal of :data:`GOALS` for the default system (the first of ``report["conversion"]``): measured, goal, met.
 
     ``report`` is what :func:`evaluate` returns (before its ``"goals"`` are added). Taught
-    in notebook 07 (``07_resynthesis_conversion_codec``), which discusses each goal.
+    in notebook 07b (``07b_judges_and_evaluation``), which discusses each goal.
 
     Example
     -------
@@ -103,7 +103,7 @@ def _num(x, fmt: str) -> str:
 
 
 def report_markdown(report: dict) -> str:
-    """The report of :func:`evaluate` as Markdown tables: Table 1, Table 2, the goals (notebook 07).
+    """The report of :func:`evaluate` as Markdown tables: Table 1, Table 2, the goals (notebook 07b).
 
     ``report`` also needs the ``"split"`` that :func:`main` adds.
 
@@ -166,8 +166,8 @@ def evaluate(utterances, model_utterances, systems: dict, recogniser, classifier
     ``model_utterances`` (another split) fit the code probabilities of :func:`coded_bitrate`.
     ``ceilings``: waveform stages to measure on ground-truth log-mel (:func:`synthesis_ceiling`);
     ``unit_recogniser``: a :class:`resynth_lib.evaluation.unit_recogniser.UnitPhoneRecogniser`, whose
-    PER on the units is the units' ceiling row. Taught in notebook 07
-    (``07_resynthesis_conversion_codec``); ``resynth evaluate`` (:func:`main`) runs it on a split.
+    PER on the units is the units' ceiling row. Taught in notebook 07b
+    (``07b_judges_and_evaluation``); ``resynth evaluate`` (:func:`main`) runs it on a split.
 
     Example
     -------
@@ -221,8 +221,8 @@ def main(argv=None) -> int:
     """``resynth evaluate [--split test]``: Tables 1 and 2 with the shipped judges; Markdown + JSON.
 
     Exit codes (as the pipeline commands): 0 success; 2 wrong usage; 3 a judge or checkpoint is
-    missing or corrupt; 4 the tables exist (pass ``--force``). Taught in notebook 07
-    (``07_resynthesis_conversion_codec``), which reads the tables it wrote.
+    missing or corrupt; 4 the tables exist (pass ``--force``). Taught in notebook 07b
+    (``07b_judges_and_evaluation``), which reads the tables it wrote.
 
     Example
     -------

@@ -14,7 +14,7 @@ recogniser on the output. The course's judge is small and trained here:
 * ``resynth train phones`` (:func:`main`) trains it on the train split and records the
   valid / test PER of ground-truth audio.
 
-Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+Taught in notebook 07b (``07b_judges_and_evaluation``).
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def recogniser_features(wav) -> np.ndarray:
     """``(frames, 80)`` log-mel at 50 Hz, each band normalised to zero mean and unit variance over the utterance.
 
     The normalisation removes loudness and fixed channel colour, so the recogniser
-    attends to how the spectrum changes (notebook 07).
+    attends to how the spectrum changes (notebook 07b).
 
     Example
     -------
@@ -51,7 +51,7 @@ def recogniser_features(wav) -> np.ndarray:
 
 
 def phone_sequence(utterance) -> list[str]:
-    """The utterance's phones in order, silences (``pau``) dropped: the reference of the PER (notebook 07).
+    """The utterance's phones in order, silences (``pau``) dropped: the reference of the PER (notebook 07b).
 
     Example
     -------
@@ -68,7 +68,7 @@ def edit_distance(a, b) -> int:
     """Levenshtein distance between two sequences (substitutions, insertions, deletions cost 1).
 
     The phone errors of the PER are this distance between the transcription and the
-    reference phones (notebook 07).
+    reference phones (notebook 07b).
 
     Example
     -------
@@ -90,7 +90,7 @@ def ctc_collapse(best_path, blank: int = BLANK) -> list[int]:
     """Greedy CTC decoding of a best path (one class per frame): merge repeats, then drop blanks.
 
     A blank between two equal classes keeps them apart, which is how CTC writes a doubled phone.
-    Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+    Taught in notebook 07b (``07b_judges_and_evaluation``).
 
     Example
     -------
@@ -108,7 +108,7 @@ def ctc_collapse(best_path, blank: int = BLANK) -> list[int]:
 class PhoneRecogniser(nn.Module):
     """Log-mel frames ``(B, T, 80)`` -> CTC log-probabilities ``(B, T, n_phones + 1)`` (index 0 = blank).
 
-    The evaluation's content judge (notebook 07): :meth:`transcribe` turns a waveform into
+    The evaluation's content judge (notebook 07b): :meth:`transcribe` turns a waveform into
     a phone list by greedy CTC decoding.
 
     Example
@@ -145,7 +145,7 @@ class PhoneRecogniser(nn.Module):
 def phone_error_rate(model: PhoneRecogniser, waveforms, references) -> float:
     """Total edit distance over total reference length, for lists of waveforms and phone sequences.
 
-    This is the phone error rate (PER) of notebook 07; ``model`` needs only a
+    This is the phone error rate (PER) of notebook 07b; ``model`` needs only a
     ``transcribe(wav)`` method.
 
     Example
@@ -172,8 +172,8 @@ def augment(wav: np.ndarray, rng: np.random.Generator, gain_db: float = 6.0, snr
 
     The judge is trained on ground-truth audio only; these perturbations teach it that
     channel colour and a noise floor do not change the phones, so it does not read every
-    difference of a decoded signal as a phone error. Taught in notebook 07
-    (``07_resynthesis_conversion_codec``); the speaker judge uses it too.
+    difference of a decoded signal as a phone error. Taught in notebook 07b
+    (``07b_judges_and_evaluation``); the speaker judge uses it too.
 
     Example
     -------
@@ -202,7 +202,7 @@ def add_white_noise(wav, snr_db: float, rng: np.random.Generator) -> np.ndarray:
     """``wav`` plus white Gaussian noise at ``snr_db`` dB below its mean power: the judges' robustness probe.
 
     ``resynth train phones`` and ``resynth train speaker-judge`` record each judge's score on
-    the test split with white noise at 20 dB SNR (notebook 07).
+    the test split with white noise at 20 dB SNR (notebook 07b).
 
     Example
     -------
@@ -222,7 +222,7 @@ def spec_augment(feats: torch.Tensor, rng: np.random.Generator, n_masks: int = 2
 
     ``feats`` is ``(frames, bands)`` of normalised features, so 0 is the mean value; stripes
     are up to ``max_bands`` bands and ``max_frames`` frames wide. The input is not changed.
-    The judges of notebook 07 train on masked features so that no single band or moment
+    The judges of notebook 07b train on masked features so that no single band or moment
     decides their answer.
 
     Example
@@ -251,7 +251,7 @@ def ctc_update(model, opt, ctc, x, labels, lengths, clip: float = 5.0) -> float:
 
     ``labels`` are the label tensors of the batch, ``lengths`` the true input lengths.
     Shared by the phone recogniser and the unit-id recogniser (:mod:`resynth_lib.evaluation.unit_recogniser`).
-    Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+    Taught in notebook 07b (``07b_judges_and_evaluation``).
 
     Example
     -------
@@ -285,7 +285,7 @@ def train_phone_recogniser(train_utts, phones: list[str], epochs: int = 30, batc
     relying on loudness. With ``robust=True`` (the shipped judge) every example is also
     degraded by :func:`augment` (tilt, noise) and masked by :func:`spec_augment`, so the
     judge's errors on decoded speech measure lost phones, not an unfamiliar channel.
-    Taught in notebook 07 (``07_resynthesis_conversion_codec``), which trains a small one live.
+    Taught in notebook 07b (``07b_judges_and_evaluation``), which trains a small one live.
 
     Example
     -------
@@ -332,7 +332,7 @@ def save_phone_recogniser(model: PhoneRecogniser, path, record: dict, force: boo
     """Inference weights and the training record (:func:`resynth_lib.core.checkpoints.save_checkpoint`).
 
     Writes ``path`` and the record beside it as ``.json``; refuses to replace a file unless
-    ``force``. ``resynth train phones`` ships its judge this way (notebook 07).
+    ``force``. ``resynth train phones`` ships its judge this way (notebook 07b).
 
     Example
     -------
@@ -350,7 +350,7 @@ def load_phone_recogniser(path=None) -> PhoneRecogniser:
     """The shipped recogniser (default ``data/checkpoints/phone_recogniser.pt``), or the one saved at ``path``.
 
     The model comes back in eval mode, ready to ``transcribe``; a missing file raises an
-    error that says how to train one. The shipped judge is loaded in notebooks 06b and 07.
+    error that says how to train one. The shipped judge is loaded in notebooks 06d and 07b.
 
     Example
     -------
@@ -371,7 +371,7 @@ def main(argv=None) -> int:
 
     Trains, measures the PER of ground-truth audio on the valid and test splits (and on the
     test split with white noise at 20 dB SNR), and writes the checkpoint with its record.
-    Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+    Taught in notebook 07b (``07b_judges_and_evaluation``).
 
     Example
     -------

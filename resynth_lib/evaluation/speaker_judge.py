@@ -15,8 +15,8 @@ either. So the evaluation trains its own, on ground-truth audio only:
   :func:`resynth_lib.evaluation.phone_recogniser.spec_augment`; cross-entropy;
 * accuracy from the classifier's arg-max; EER from the cosine of the embeddings.
 
-``resynth train speaker-judge`` (:func:`main`) trains and ships it. Taught in notebook 07
-(``07_resynthesis_conversion_codec``).
+``resynth train speaker-judge`` (:func:`main`) trains and ships it. Taught in notebook 07b
+(``07b_judges_and_evaluation``).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def judge_features(wav) -> np.ndarray:
     """``(frames, 80)`` log-mel at 50 Hz minus its overall mean (one number: loudness, not band shape).
 
     Unlike the phone recogniser's features, the bands are not normalised one by one: the
-    spectral envelope is what tells voices apart (notebook 07).
+    spectral envelope is what tells voices apart (notebook 07b).
 
     Example
     -------
@@ -51,7 +51,7 @@ def judge_features(wav) -> np.ndarray:
 class SpeakerJudge(nn.Module):
     """Log-mel ``(B, T, 80)`` -> speaker logits ``(B, n_speakers)``; :meth:`embed` gives the pooled embedding.
 
-    The evaluation's speaker judge (notebook 07): :meth:`predict` names the speaker of a
+    The evaluation's speaker judge (notebook 07b): :meth:`predict` names the speaker of a
     waveform, and the cosine of two :meth:`embed` vectors scores a verification trial.
 
     Example
@@ -105,7 +105,7 @@ def train_speaker_judge(train_utts, speakers: list[str], steps: int = 1500, batc
     Each step draws ``batch_size`` utterances, crops ``crop_seconds`` from each, degrades the
     crop (:func:`resynth_lib.evaluation.phone_recogniser.augment`) and masks its features;
     ``history`` logs the loss and training accuracy every 50 steps (and at the end).
-    Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+    Taught in notebook 07b (``07b_judges_and_evaluation``).
 
     Example
     -------
@@ -155,7 +155,7 @@ def load_speaker_judge(path=None) -> SpeakerJudge:
     """The shipped judge (default ``data/checkpoints/speaker_judge.pt``), or the one saved at ``path``.
 
     The model comes back in eval mode; a missing file raises an error that says how to
-    train one. The shipped judge is loaded in notebooks 06b and 07 and by ``resynth demo``.
+    train one. The shipped judge is loaded in notebooks 06d, 07 and 07b and by ``resynth demo``.
 
     Example
     -------
@@ -176,7 +176,7 @@ def load_speaker_judge(path=None) -> SpeakerJudge:
 def judge_accuracy(judge, utterances, degrade=None) -> float:
     """Fraction of ``utterances`` (optionally passed through ``degrade(wav)``) the judge assigns to their speaker.
 
-    ``judge`` needs only a ``predict(wav)`` method. With it, notebook 07 compares the
+    ``judge`` needs only a ``predict(wav)`` method. With it, notebook 07b compares the
     pipeline's d-vector centroids and the speaker judge on clean and noisy audio.
 
     Example
@@ -200,7 +200,7 @@ def main(argv=None) -> int:
 
     Trains, measures the accuracy on the valid and test splits (and on the test split with
     white noise at 20 dB SNR), and writes the checkpoint with its record. Taught in
-    notebook 07 (``07_resynthesis_conversion_codec``).
+    notebook 07b (``07b_judges_and_evaluation``).
 
     Example
     -------

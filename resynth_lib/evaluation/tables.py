@@ -13,8 +13,8 @@ speaker classifier (``embed(wav)``, ``predict_embedding(e)``) -- and returns row
 * :func:`score_outputs` and :func:`quality_scores` -- the columns, for any list of outputs;
   :func:`encoded` -- each utterance's codes, computed once and shared by every table.
 
-:mod:`resynth_lib.evaluation.evaluate` runs them all and checks the goals. Taught in notebook 07
-(``07_resynthesis_conversion_codec``); notebook 06b uses the same rows to compare decoders.
+:mod:`resynth_lib.evaluation.evaluate` runs them all and checks the goals. Taught in notebook 07b
+(``07b_judges_and_evaluation``); notebook 06d uses the same rows to compare decoders.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ CEILINGS = {"griffin-lim": "ground-truth log-mel -> Griffin-Lim", "harmonic-nois
 
 
 def quality_scores(outputs, inputs, sample_rate: int = 16000) -> dict:
-    """Mean STOI, ESTOI (``pystoi``) and wide-band PESQ (``pesq``) of each output against its input (notebook 07).
+    """Mean STOI, ESTOI (``pystoi``) and wide-band PESQ (``pesq``) of each output against its input (notebook 07b).
 
     Both are cut to the shorter length (the decoders keep the input's timing). PESQ is
     skipped for a pair it cannot score (``pesq`` raises on, e.g., no detected speech) and
@@ -69,7 +69,7 @@ def encoded(r, utterance):
     """``r.encode`` of a corpus utterance (its own speaker), memoised per unit source and utterance.
 
     The systems that share a quantiser share the codes, and each table needs them again:
-    encoding once saves most of the evaluation's feature extraction (notebook 07).
+    encoding once saves most of the evaluation's feature extraction (notebook 07b).
 
     Example
     -------
@@ -111,7 +111,7 @@ def score_outputs(outputs, utterances, targets, recogniser, classifier, referenc
     ``outputs[i]`` is scored against ``utterances[i]``'s phones (the recogniser's
     ``transcribe``) and against the speaker ``targets[i]`` (the classifier's ``embed`` and
     ``predict_embedding``). These are the PER / speaker-accuracy / EER columns of every
-    table in notebook 07.
+    table in notebook 07b.
 
     Example
     -------
@@ -143,7 +143,7 @@ def resynthesis_table(utterances, systems: dict, recogniser, classifier, progres
     Speaker EER trials pair every output with every *real* utterance of the set (target:
     same speaker), so the ground-truth row's EER is the judge's own floor. Each row holds
     PER, speaker accuracy, EER, VDE / GPE / FFE, STOI, ESTOI, PESQ and the fixed-rate
-    bitrate. Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+    bitrate. Taught in notebook 07b (``07b_judges_and_evaluation``).
 
     Example
     -------
@@ -192,8 +192,8 @@ def synthesis_ceiling(utterances, stage: str, recogniser, classifier, stage_mode
 
     ``"harmonic-noise"`` is given the tracker's F0 and voicing (5 ms). No codes are
     involved, so the gap to the ground-truth row is what the waveform stage alone loses.
-    ``stage_model`` replaces the shipped harmonic-noise network. Taught in notebook 07
-    (``07_resynthesis_conversion_codec``), where these rows locate the loss.
+    ``stage_model`` replaces the shipped harmonic-noise network. Taught in notebook 07b
+    (``07b_judges_and_evaluation``), where these rows locate the loss.
 
     Example
     -------
@@ -231,8 +231,8 @@ def conversion_table(utterances, r, recogniser, classifier, progress: bool = Tru
     """Table 2: each utterance decoded as every other speaker (F0 decoded in the target's range).
 
     Returns the number of conversions, their PER, the accuracy of the *target* speaker and
-    the EER against real audio of the target. Taught in notebook 07
-    (``07_resynthesis_conversion_codec``).
+    the EER against real audio of the target. Taught in notebook 07b
+    (``07b_judges_and_evaluation``).
 
     Example
     -------
@@ -273,7 +273,7 @@ def f0_leakage(utterances, r) -> dict:
     both, for the normal decoding (``correlation_normal``) and the flat one
     (``correlation_flat``), and the output's F0 spread in semitones (``spread_*``).
     If the units carried no melody, ``correlation_flat`` would be about 0. Taught in
-    notebook 07 (``07_resynthesis_conversion_codec``).
+    notebook 07b (``07b_judges_and_evaluation``).
 
     Example
     -------
@@ -311,7 +311,7 @@ def f0_leakage(utterances, r) -> dict:
 
 # ------------------------------------------------------------------ stand-ins: check the tables themselves
 class Passthrough:
-    """A stand-in system whose codes carry the waveform itself: a lossless codec (notebook 07).
+    """A stand-in system whose codes carry the waveform itself: a lossless codec (notebook 07b).
 
     Its rows in every table must equal the ground-truth row, which checks the tables; its codes
     are all-zero units and F0 codes, so its bitrates are counted as for a real system. A real
@@ -344,7 +344,7 @@ class Passthrough:
 
 def stand_in_judges():
     """``(recogniser, classifier)``: a recogniser that hears no phone and a pitch-only speaker judge
-    (awb below 160 Hz, slt above), cheap stand-ins for the trained judges (notebook 07).
+    (awb below 160 Hz, slt above), cheap stand-ins for the trained judges (notebook 07b).
 
     Example
     -------
@@ -362,7 +362,7 @@ def stand_in_judges():
 
 
 def first_second(utterance):
-    """The first second of a corpus utterance, as an utterance: fast examples of the tables (notebook 07).
+    """The first second of a corpus utterance, as an utterance: fast examples of the tables (notebook 07b).
 
     Example
     -------

@@ -10,7 +10,7 @@ waveform stage). Together they say where resynthesis loses its phones.
 * :func:`train_unit_recogniser` -- CTC training on the train split's units;
 * ``resynth train unit-phones`` (:func:`main`).
 
-Taught in notebook 06b (``06b_frame_rate_decoder``), reported in notebook 07.
+Taught in notebook 06c (``06c_frame_rate_decoder``), reported in notebook 07b.
 
 Example
 -------
@@ -33,7 +33,7 @@ class UnitPhoneRecogniser(nn.Module):
     """Unit ids ``(B, T)`` -> CTC log-probabilities ``(B, T, n_phones + 1)`` (index 0 = blank).
 
     Its PER on the units (:meth:`error_rate`) is the units' ceiling row of Table 1
-    (notebook 06b). :meth:`transcribe` decodes one unit sequence greedily.
+    (notebook 06c). :meth:`transcribe` decodes one unit sequence greedily.
 
     Example
     -------
@@ -82,7 +82,7 @@ def train_unit_recogniser(unit_sequences, utterances, phones: list[str], epochs:
     ``unit_noise`` of the unit ids replaced by random ones in each batch. With ``valid``
     (``(unit_sequences, utterances)`` of another split) the PER is measured after every
     epoch and the weights of the best epoch are kept (early stopping on validation data).
-    Taught in notebook 06b (``06b_frame_rate_decoder``).
+    Taught in notebook 06c (``06c_frame_rate_decoder``).
 
     Example
     -------
@@ -138,7 +138,7 @@ def load_unit_phone_recogniser(path=None, n_units: int = 100) -> UnitPhoneRecogn
 
     ``data/checkpoints/unit_phone_recogniser.pt`` reads the K=100 units,
     ``unit_phone_recogniser_k<K>.pt`` the others. ``resynth evaluate`` loads the one for the
-    default system's units for the units' ceiling row (notebooks 06b and 07).
+    default system's units for the units' ceiling row (notebooks 06c and 07).
 
     Example
     -------
@@ -156,7 +156,7 @@ def main(argv=None) -> int:
     """``resynth train unit-phones``: CTC phone recogniser on the train split's shipped SSL units.
 
     Encodes every split with the shipped quantiser, trains with early stopping on the valid
-    split and records the valid / test PER. Taught in notebook 06b (``06b_frame_rate_decoder``).
+    split and records the valid / test PER. Taught in notebook 06c (``06c_frame_rate_decoder``).
 
     Example
     -------

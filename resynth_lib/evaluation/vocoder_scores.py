@@ -12,7 +12,7 @@
 * ``resynth evaluate-vocoder`` (:func:`main`) -- the scores of a checkpoint on a split,
   written as JSON beside it.
 
-Taught in notebook 06 (``06_hifigan_vocoder``).
+Taught in notebook 06b (``06b_hifigan_training``).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from resynth_lib.speaker.classifier import SpeakerClassifier
 def log_mel_distance(reference, generated) -> float:
     """Mean absolute difference of the two waveforms' log-mel spectrograms (the vocoder's mel loss, unweighted).
 
-    Both are cut to the shorter length first. Taught in notebook 06 (``06_hifigan_vocoder``).
+    Both are cut to the shorter length first. Taught in notebook 06b (``06b_hifigan_training``).
 
     Example
     -------
@@ -61,7 +61,7 @@ def resynthesis_scores(vocoder, utterances, speakers: list[str], classifier: Spe
     pools F0 frames over utterances (VDE, GPE, FFE of the output against the input),
     and averages the speaker accuracy and log-mel distance over utterances. The
     ground-truth row beside it: the classifier's accuracy on the original audio
-    (``speaker_accuracy_ground_truth``). Taught in notebook 06 (``06_hifigan_vocoder``).
+    (``speaker_accuracy_ground_truth``). Taught in notebook 06b (``06b_hifigan_training``).
 
     Example
     -------
@@ -115,7 +115,7 @@ def real_time_factor(vocoder, seconds: float = 4.0, repeats: int = 5, threads: i
 
     Median over ``repeats`` timed runs after one warm-up, on ``threads`` torch threads
     (restored afterwards). Returns ``{"x_real_time": median, "runs_s": [...], "threads": n}``
-    and the ``audio_seconds`` decoded per run. Taught in notebook 06 (``06_hifigan_vocoder``),
+    and the ``audio_seconds`` decoded per run. Taught in notebook 06b (``06b_hifigan_training``),
     where the course's vocoder width is chosen by speed.
 
     Example
@@ -159,7 +159,7 @@ def main(argv=None) -> int:
 
     Scores the checkpoint on the split with :func:`resynthesis_scores` (speaker centroids
     fitted on the train split) and writes ``<checkpoint>_<split>_scores.json`` beside it.
-    Taught in notebook 06 (``06_hifigan_vocoder``), which shows the shipped scores.
+    Taught in notebook 06b (``06b_hifigan_training``), which shows the shipped scores.
 
     Example
     -------

@@ -318,7 +318,7 @@ class Resynthesiser:
     """The shipped models together: ``encode`` speech, ``decode`` codes, ``convert`` voices.
 
     ``decoder`` is one of :data:`resynth_lib.decoder.decoders.DECODERS` (default
-    :data:`~resynth_lib.decoder.decoders.DEFAULT_DECODER`, the frame-rate decoder of notebook 06b);
+    :data:`~resynth_lib.decoder.decoders.DEFAULT_DECODER`, the frame-rate decoder of notebook 06c);
     ``"hifigan"`` is the paper's design, with ``vocoder_path`` choosing the checkpoint.
     ``units="mfcc"`` with the HiFi-GAN trained on MFCC units is the paper's baseline system.
     Taught in notebook 07 (``07_resynthesis_conversion_codec``).

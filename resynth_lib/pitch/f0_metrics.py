@@ -14,7 +14,7 @@ estimate on the same frame grid, the three standard errors are:
 
 Tracks may differ in length by up to two frames (the shorter length is used). Taught in
 notebook 04 (``04_pitch_tracking``), where the trackers are compared; notebooks 06,
-06b and 07 score resynthesised speech with these.
+06c and 07 score resynthesised speech with these.
 
 Example
 -------
@@ -79,7 +79,7 @@ def gpe(ref_f0, est_f0, threshold: float = 0.2) -> float:
 def ffe(ref_f0, est_f0, threshold: float = 0.2) -> float:
     """F0 frame error: frames with a voicing error or a gross pitch error, over all frames.
 
-    The paper's F0 score: taught in notebook 04, reported in notebooks 06, 06b and 07.
+    The paper's F0 score: taught in notebook 04, reported in notebooks 06, 06c and 07.
 
     Example
     -------

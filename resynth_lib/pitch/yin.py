@@ -212,7 +212,7 @@ def yin(wav, sample_rate: int = SAMPLE_RATE, hop_length: int = F0_HOP, fmin: flo
     a voicing confidence. Frames are processed ``chunk`` at a time to bound memory.
     ``loudest`` replaces the loudest frame's RMS (a long file tracked in pieces passes the
     whole file's, from :func:`frame_rms`).
-    Built step by step in notebook 04; notebooks 06, 06b and 07 measure the F0 of their
+    Built step by step in notebook 04; notebooks 06, 06c and 07 measure the F0 of their
     outputs with it, through :func:`track_f0`.
 
     ``hysteresis`` (e.g. 0.35; off by default) relaxes the decision the way edge detectors

@@ -1,4 +1,4 @@
-"""ABX discriminability (notebook 03): perfect, random and voice-keeping representations score as they should."""
+"""ABX discriminability (notebook 03b): perfect, random and voice-keeping representations score as they should."""
 import numpy as np
 import pytest
 

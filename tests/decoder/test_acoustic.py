@@ -1,4 +1,4 @@
-"""The frame-rate acoustic model (notebook 06b): targets, shapes, chunked prediction, training, shipped model."""
+"""The frame-rate acoustic model (notebook 06c): targets, shapes, chunked prediction, training, shipped model."""
 import json
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""The decoders behind `resynth decode` (notebook 06b): intelligibility, pitch control, chunking, the CLI option."""
+"""The decoders behind `resynth decode` (notebook 06c): intelligibility, pitch control, chunking, the CLI option."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""Griffin-Lim from scratch (notebook 06b) against librosa, and the mel inversion it starts from."""
+"""Griffin-Lim from scratch (notebook 06c) against librosa, and the mel inversion it starts from."""
 import librosa
 import numpy as np
 import pytest

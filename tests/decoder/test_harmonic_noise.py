@@ -1,4 +1,4 @@
-"""The harmonic-plus-noise waveform stage (notebook 06b): pitch is exact, voicing gates, chunks join."""
+"""The harmonic-plus-noise waveform stage (notebook 06c): pitch is exact, voicing gates, chunks join."""
 import numpy as np
 import torch
 

@@ -1,4 +1,4 @@
-"""Tests of vocoder training: windows, exact resume, and DistributedDataParallel under torchrun (notebook 06)."""
+"""Tests of vocoder training: windows, exact resume, and DistributedDataParallel under torchrun (notebook 06b)."""
 import subprocess
 import sys
 import textwrap

@@ -1,4 +1,4 @@
-"""Tests of the paper-style evaluation tables (notebook 07), with a stand-in phone recogniser."""
+"""Tests of the paper-style evaluation tables (notebook 07b), with a stand-in phone recogniser."""
 import numpy as np
 import pytest
 

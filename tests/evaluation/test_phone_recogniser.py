@@ -1,4 +1,4 @@
-"""Tests of the evaluation's phone recogniser (notebook 07): CTC training learns, PER counts edits."""
+"""Tests of the evaluation's phone recogniser (notebook 07b): CTC training learns, PER counts edits."""
 import numpy as np
 
 from resynth_lib.data.corpus import load_corpus

@@ -1,4 +1,4 @@
-"""Tests of the evaluation's speaker judge and the degradations both judges train on (notebook 07)."""
+"""Tests of the evaluation's speaker judge and the degradations both judges train on (notebook 07b)."""
 import numpy as np
 import torch
 

@@ -1,4 +1,4 @@
-"""Tests of the vocoder's evaluation (notebook 06): the scores can tell a perfect decoder from a bad one."""
+"""Tests of the vocoder's evaluation (notebook 06b): the scores can tell a perfect decoder from a bad one."""
 import numpy as np
 import pytest
 

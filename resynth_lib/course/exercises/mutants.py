@@ -21,7 +21,8 @@ import importlib
 
 import numpy as np
 
-NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb02b", "nb03", "nb04", "nb04b", "nb05", "nb06", "nb06b", "nb07")
+NOTEBOOK_MODULES = ("nb00", "nb01", "nb01b", "nb02", "nb02b", "nb03", "nb03b", "nb04", "nb04b", "nb05", "nb06", "nb06b",
+                    "nb06c", "nb06d", "nb07", "nb07b")
 
 
 def _torch():
@@ -64,6 +65,14 @@ def _update_with_sums(X, labels, centroids):
     new, n_empty = update_centroids(X, labels, centroids)
     counts = np.bincount(labels, minlength=len(new))
     return new * np.maximum(counts, 1)[:, None], n_empty         # the mistake: sums, not means
+
+
+def _purity_over_units(phones, units):
+    _, p_idx = np.unique(np.asarray(phones), return_inverse=True)
+    _, u_idx = np.unique(np.asarray(units), return_inverse=True)
+    table = np.zeros((p_idx.max() + 1, u_idx.max() + 1))
+    np.add.at(table, (p_idx, u_idx), 1)
+    return float(np.mean(table.max(0) / table.sum(0)))           # the mistake: every unit weighs the same
 
 
 def _pnmi_over_unit_entropy(phones, units):
@@ -115,6 +124,29 @@ def _fold_with_zeros(x, period):
 
 
 # ------------------------------------------------------------------ notebook 06b
+def _d_loss_pooled(real_scores, fake_scores):
+    torch, _ = _torch()
+    real = torch.cat([r.flatten() for r in real_scores])
+    fake = torch.cat([f.flatten() for f in fake_scores])
+    return torch.mean((real - 1) ** 2) + torch.mean(fake ** 2)  # the mistake: big sub-discriminators weigh more
+
+
+# ------------------------------------------------------------------ notebook 06d
+def _harmonic_noise():
+    from resynth_lib.decoder import harmonic_noise
+    return harmonic_noise
+
+
+def _stft_loss_sc_only(real, fake):
+    torch, _ = _torch()
+    total = 0.0
+    for n_fft, hop, win in _harmonic_noise().RESOLUTIONS:
+        window = torch.hann_window(win)
+        mags = [torch.stft(x, n_fft, hop, win, window, return_complex=True).abs().clamp_min(1e-7) for x in (real, fake)]
+        total = total + torch.linalg.norm(mags[0] - mags[1]) / torch.linalg.norm(mags[0]).clamp_min(1e-7)
+    return total / len(_harmonic_noise().RESOLUTIONS)            # the mistake: the log-magnitude L1 is missing
+
+
 def _harmonics_nearest_bin(envelope, f0_hz):
     torch, _ = _torch()
     from resynth_lib.decoder.harmonic_noise import MAX_HARMONIC_HZ, N_HARMONICS
@@ -125,6 +157,24 @@ def _harmonics_nearest_bin(envelope, f0_hz):
 
 
 # ------------------------------------------------------------------ notebook 07
+def _runs_not_split(units, max_run=16):
+    from resynth_lib.content.unit_metrics import deduplicate
+    return deduplicate(units)                                    # the mistake: a run may be longer than max_run
+
+
+def _runs_remainder_first(units, max_run=16):
+    from resynth_lib.content.unit_metrics import deduplicate
+    values, lengths = [], []
+    for v, n in zip(*deduplicate(units)):
+        pieces = [max_run] * (n // max_run)
+        if n % max_run:
+            pieces.insert(0, n % max_run)                        # the mistake: the remainder before the full pieces
+        values += [v] * len(pieces)
+        lengths += pieces
+    return np.array(values), np.array(lengths)
+
+
+# ------------------------------------------------------------------ notebook 07b
 def _collapse_keeping_previous_through_blanks(best_path, blank=0):
     out, previous = [], None
     for c in best_path:
@@ -186,7 +236,10 @@ def _mutants() -> dict:
         "02.negative_sampling_loss": [("sign error on the negatives", _negative_sampling_sign_error)],
         "03.assign_clusters": [("Manhattan instead of squared Euclidean distance", _assign_manhattan)],
         "03.update_centroids": [("sums instead of means", _update_with_sums)],
-        "03.pnmi": [("normalised by the unit entropy", _pnmi_over_unit_entropy)],
+        "03b.pnmi": [("normalised by the unit entropy", _pnmi_over_unit_entropy)],
+        "03b.phone_purity": [("the roles of phones and units swapped (cluster purity)",
+                              lambda phones, units: r("03b.phone_purity")(units, phones)),
+                             ("averaged over units instead of over frames", _purity_over_units)],
         "04.difference_function": [("absolute instead of squared differences", _difference_absolute)],
         "04.cmnd": [("forgot the factor tau", _cmnd_without_tau)],
         "04.vde": [("counted only missed voicing", _vde_misses_only)],
@@ -201,12 +254,25 @@ def _mutants() -> dict:
         "06.fold_by_period": [("padded with zeros", _fold_with_zeros)],
         "06.harmonic_source": [("one harmonic too few", lambda f0, **k: r("06.harmonic_source")(
             f0, **{**k, "n_harmonics": k.get("n_harmonics", 8) - 1}))],
-        "06b.spectral_convergence": [("ratio of squared norms (no square root)", lambda *a: r(
-            "06b.spectral_convergence")(*a) ** 2)],
-        "06b.gl_round": [("returned the input phases unchanged", lambda mag, phase, *a, **k: phase)],
-        "06b.harmonic_amplitudes": [("nearest bin instead of interpolation", _harmonics_nearest_bin)],
-        "07.ctc_collapse": [("blanks do not separate repeats", _collapse_keeping_previous_through_blanks)],
-        "07.edit_distance": [("no substitutions (only insertions and deletions)", _edit_distance_without_substitution)],
+        "06b.discriminator_loss": [("real and generated targets swapped", lambda real, fake: sum(
+                                       torch.mean(r ** 2) + torch.mean((f - 1) ** 2) for r, f in zip(real, fake))),
+                                   ("one mean over all sub-discriminators together", _d_loss_pooled)],
+        "06b.feature_matching_loss": [("squared instead of absolute differences", lambda real, fake: sum(
+                                          torch.mean((r - f) ** 2) for rs, fs in zip(real, fake) for r, f in zip(rs, fs))),
+                                      ("only the last layer of each discriminator", lambda real, fake: sum(
+                                          torch.mean(torch.abs(rs[-1] - fs[-1])) for rs, fs in zip(real, fake)))],
+        "06c.spectral_convergence": [("ratio of squared norms (no square root)", lambda *a: r(
+            "06c.spectral_convergence")(*a) ** 2)],
+        "06c.gl_round": [("returned the input phases unchanged", lambda mag, phase, *a, **k: phase)],
+        "06d.harmonic_amplitudes": [("nearest bin instead of interpolation", _harmonics_nearest_bin)],
+        "06d.stft_loss": [("spectral convergence only (no log-magnitude term)", _stft_loss_sc_only),
+                          ("summed over the resolutions instead of averaged", lambda real, fake: len(
+                              _harmonic_noise().RESOLUTIONS) * r("06d.stft_loss")(real, fake))],
+        "07b.ctc_collapse": [("blanks do not separate repeats", _collapse_keeping_previous_through_blanks)],
+        "07b.edit_distance": [("no substitutions (only insertions and deletions)",
+                               _edit_distance_without_substitution)],
+        "07.run_length_split": [("long runs not split", _runs_not_split),
+                                ("the short piece first", _runs_remainder_first)],
         "07.cross_entropy_bits": [("natural log instead of log2", lambda codes, model, k, smoothing=0.5: float(
             np.mean(-np.log((np.bincount(np.asarray(model).ravel(), minlength=k)[:k] + smoothing)[np.asarray(codes)]
                             / (len(np.asarray(model).ravel()) + k * smoothing)))))],

@@ -1,29 +1,27 @@
 """Exercises of notebook 03 (``03_discrete_units_kmeans``): fixed inputs, reference, hint.
 
-Importing this module registers ``03.assign_clusters`` (the k-means assignment step),
-``03.update_centroids`` (the update step, with the empty-cluster rule) and ``03.pnmi``
-(phone-normalised mutual information) with :mod:`resynth_lib.course.checks`; the notebook's
-self-check cells call ``check("03.assign_clusters", assign_clusters)`` and so on. The
-references are :func:`resynth_lib.content.kmeans.assign_clusters`,
-:func:`resynth_lib.content.kmeans.update_centroids` and :func:`resynth_lib.content.unit_metrics.pnmi`, so the
-student's functions have the same signatures and return the same things:
-``assign_clusters(X, centroids) -> (labels, squared distance to the chosen centroid)``
-(the tuple, so it drops into the notebook's Lloyd loop), ``update_centroids(X, labels,
-centroids) -> (new_centroids, number_of_empty_clusters)`` and ``pnmi(phones, units) ->
-float``; inputs are numpy arrays.
+Importing this module registers ``03.assign_clusters`` (the k-means assignment step) and
+``03.update_centroids`` (the update step, with the empty-cluster rule) with
+:mod:`resynth_lib.course.checks`; the notebook's self-check cells call
+``check("03.assign_clusters", assign_clusters)`` and so on. The references are
+:func:`resynth_lib.content.kmeans.assign_clusters` and
+:func:`resynth_lib.content.kmeans.update_centroids`, so the student's functions have the same
+signatures and return the same things: ``assign_clusters(X, centroids) -> (labels, squared
+distance to the chosen centroid)`` (the tuple, so it drops into the notebook's Lloyd loop) and
+``update_centroids(X, labels, centroids) -> (new_centroids, number_of_empty_clusters)``;
+inputs are numpy arrays.
+
+The exercises that measure the units are in :mod:`resynth_lib.course.exercises.nb03b` (notebook 03b).
 
 Example
 -------
 >>> from resynth_lib.course.checks import run_check
 >>> from resynth_lib.content import kmeans
->>> from resynth_lib.content import unit_metrics as metrics
 >>> run_check("03.assign_clusters", kmeans.assign_clusters).status
 'pass'
 >>> run_check("03.assign_clusters", lambda X, C: (np.zeros(len(X), int), np.zeros(len(X)))).status  # always 0
 'fail'
 >>> run_check("03.update_centroids", kmeans.update_centroids).status
-'pass'
->>> run_check("03.pnmi", metrics.pnmi).status
 'pass'
 """
 from __future__ import annotations
@@ -31,7 +29,6 @@ from __future__ import annotations
 import numpy as np
 
 from resynth_lib.content import kmeans
-from resynth_lib.content import unit_metrics as metrics
 from resynth_lib.course.checks import Exercise, register
 
 
@@ -86,34 +83,6 @@ register(Exercise(
          "summed over the coordinates; order the points by np.argsort of minus that distance with kind='stable' "
          "(ties keep index order); the first len(empty) of them become the empty centroids, in index order. The "
          "checker has a case where clusters 3 and 4 get no points.",
-    rtol=1e-6, atol=1e-9,
-))
-
-
-# ------------------------------------------------------------- PNMI
-def _pnmi_cases():
-    rng = np.random.default_rng(51)
-    phones = rng.integers(8, size=2000)
-    noisy = np.where(rng.random(2000) < 0.7, 3 * phones + rng.integers(3, size=2000), rng.integers(24, size=2000))
-    return [
-        ((np.array([0, 0, 1, 1]), np.array([5, 5, 9, 9])), {}),                    # one-to-one: 1
-        ((np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])), {}),                    # independent: 0
-        ((np.array([0, 0, 0, 1]), np.array([0, 1, 1, 1])), {}),                    # worked on paper in the notebook
-        ((phones, noisy), {}),                                                    # 3 units per phone, 30% noise
-        ((phones, rng.integers(50, size=2000)), {}),                              # random units: near 0
-    ]
-
-
-register(Exercise(
-    "03.pnmi",
-    reference=metrics.pnmi,
-    cases=_pnmi_cases,
-    hint="Steps: np.unique(..., return_inverse=True) turns the labels into indices 0..P-1 and 0..U-1; np.add.at on a "
-         "(P, U) table of zeros with the pair of index arrays counts the pairs "
-         "(table[i, j] += 1 with arrays counts a repeated pair only once); divide by the total; the marginals are "
-         "sums over axis 1 (phones) and axis 0 (units); with nz the mask of non-zero cells, I is the sum over nz of "
-         "joint * log(joint / np.outer(p_phone, p_unit)) and H minus the sum of p_phone log p_phone. The checker "
-         "includes one-to-one labels (PNMI 1) and independent ones (PNMI 0).",
     rtol=1e-6, atol=1e-9,
 ))
 

@@ -1,101 +1,88 @@
-"""Exercises of notebook 06b (``06b_frame_rate_decoder``): fixed inputs, reference, hint.
+"""Exercises of notebook 06b (``06b_hifigan_training``): fixed inputs, reference, hint.
 
-Importing this module registers with :mod:`resynth_lib.course.checks`:
+Importing this module registers two of HiFi-GAN's training losses with
+:mod:`resynth_lib.course.checks`:
 
-* ``06b.spectral_convergence`` -- how far a waveform's STFT magnitude is from a target
-  (reference :func:`resynth_lib.decoder.griffin_lim.spectral_convergence`);
-* ``06b.gl_round`` -- one Griffin-Lim round (reference :func:`resynth_lib.decoder.griffin_lim.gl_round`);
-* ``06b.harmonic_amplitudes`` -- a spectral envelope read at the harmonics of F0
-  (reference :func:`resynth_lib.decoder.harmonic_noise.harmonic_amplitudes`).
+* ``06b.discriminator_loss`` -- the least-squares GAN loss of the discriminators (reference
+  :func:`resynth_lib.decoder.hifigan_losses.discriminator_loss`);
+* ``06b.feature_matching_loss`` -- the L1 distance between the discriminators' hidden
+  layers on real and generated audio (reference
+  :func:`resynth_lib.decoder.hifigan_losses.feature_matching_loss`).
+
+Both take lists of tensors (one entry per sub-discriminator) and return a scalar tensor,
+compared as a number.
 
 Example
 -------
 >>> from resynth_lib.course.checks import run_check
->>> from resynth_lib.decoder import griffin_lim
->>> from resynth_lib.decoder import harmonic_noise
->>> run_check("06b.gl_round", griffin_lim.gl_round).status
+>>> from resynth_lib.decoder import hifigan_losses as L
+>>> run_check("06b.discriminator_loss", L.discriminator_loss).status
 'pass'
->>> run_check("06b.gl_round", lambda mag, phase, hop, length: mag * phase).status   # no round trip
+>>> run_check("06b.discriminator_loss", lambda r, f: L.discriminator_loss(f, r)).status   # real and fake swapped
 'fail'
->>> run_check("06b.harmonic_amplitudes", harmonic_noise.harmonic_amplitudes).status
+>>> run_check("06b.feature_matching_loss", L.feature_matching_loss).status
 'pass'
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from resynth_lib.course.checks import Exercise, register
-from resynth_lib.decoder import griffin_lim, harmonic_noise
+from resynth_lib.decoder import hifigan_losses
 
 
-def _speechlike(n: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    t = np.arange(n) / 16000
-    f0 = 120 + 30 * np.sin(2 * np.pi * 2 * t)
-    x = sum(np.sin(2 * np.pi * k * np.cumsum(f0) / 16000) / k for k in range(1, 12))
-    return (0.1 * x + 0.01 * rng.standard_normal(n)).astype(np.float32)
+def _score_lists(shapes, seed):
+    g = torch.Generator().manual_seed(seed)
+    real = [0.8 + 0.3 * torch.randn(*s, generator=g) for s in shapes]
+    fake = [0.2 + 0.3 * torch.randn(*s, generator=g) for s in shapes]
+    return real, fake
 
 
-def _sc_cases():
-    a, b = _speechlike(6400, 0), _speechlike(6400, 1)
-    return [((griffin_lim.stft_mag(a, 320), a, 320), {}), ((griffin_lim.stft_mag(a, 320), b, 320), {}),
-            ((griffin_lim.stft_mag(a, 160), 0.5 * a, 160), {})]
+def _d_cases():
+    return [(([torch.ones(2, 3)], [torch.zeros(2, 3)]), {}),                        # a perfect discriminator: 0
+            (([torch.full((1, 4), 0.5)], [torch.full((1, 4), 0.5)]), {}),             # undecided: 0.25 + 0.25
+            (_score_lists([(2, 1, 30, 3), (2, 1, 20, 5), (2, 1, 11)], 61), {}),
+            (_score_lists([(4, 1, 126), (4, 1, 64), (4, 1, 32)], 62), {})]
 
 
 register(Exercise(
-    "06b.spectral_convergence",
-    reference=griffin_lim.spectral_convergence,
-    cases=_sc_cases,
-    hint="Steps: G.stft_mag(wav, hop) gives the waveform's magnitudes; n is the smaller of the two frame counts "
-         "(.shape[1]); np.linalg.norm of a 2-D array is the Frobenius norm: divide the norm of the difference of the "
-         "first n frames by the norm of the target's first n frames, and wrap the result in float(). The checker "
-         "includes the same waveform at half the amplitude (SC 0.5).",
-    rtol=1e-6, atol=1e-8,
+    "06b.discriminator_loss",
+    reference=hifigan_losses.discriminator_loss,
+    cases=_d_cases,
+    hint="Steps: walk through the two lists side by side; for each pair, torch.mean of the squared difference between "
+         "the real scores and 1, plus torch.mean of the squared generated scores; add the pairs up with a running "
+         "total starting at 0.0. The checker has sub-discriminators whose scores have different shapes (average "
+         "each on its own: one mean over everything concatenated weighs them wrongly) and a case where every score "
+         "is 0.5 (the answer is 0.5).",
+    rtol=1e-5, atol=1e-7,
 ))
 
 
-def _round_cases():
-    out = []
-    for seed, hop in ((0, 320), (1, 160)):
-        x = _speechlike(4800, seed)
-        mag = griffin_lim.stft_mag(x, hop)
-        rng = np.random.default_rng(seed + 10)
-        phase = np.exp(2j * np.pi * rng.random(mag.shape))
-        out.append(((mag, phase, hop, len(x)), {}))
-    return out
+def _layer_lists(layout, seed):
+    g = torch.Generator().manual_seed(seed)
+    real = [[torch.randn(*s, generator=g) for s in layers] for layers in layout]
+    fake = [[torch.randn(*s, generator=g) for s in layers] for layers in layout]
+    return real, fake
+
+
+def _fm_cases():
+    return [(([[torch.ones(1, 2, 3)]], [[torch.zeros(1, 2, 3)]]), {}),
+            (([[torch.ones(1, 2)], [torch.zeros(3)]], [[torch.full((1, 2), 3.0)], [torch.full((3,), -1.0)]]), {}),
+            (_layer_lists([[(2, 4, 30), (2, 8, 15), (2, 1, 15)], [(2, 4, 7, 3)]], 63), {}),
+            (_layer_lists([[(1, 16, 40), (1, 16, 10)], [(1, 16, 20)], [(1, 4, 5, 5), (1, 8, 3, 5), (1, 1, 3, 5)]],
+                          64), {})]
 
 
 register(Exercise(
-    "06b.gl_round",
-    reference=griffin_lim.gl_round,
-    cases=_round_cases,
-    hint="Steps: torch.as_tensor of the magnitude (float64) times torch.as_tensor of the phase (complex128); the "
-         "library's G.istft gives the waveform (pass it the length, or it comes out a few samples short); G.stft of "
-         "that waveform, with the same hop, gives the new spectrogram; return its .numpy() "
-         "(complex, the same (513, frames) shape).",
-    rtol=1e-6, atol=1e-8,
-))
-
-
-def _amp_cases():
-    g = torch.Generator().manual_seed(6)
-    return [((torch.rand(1, 3, 256, generator=g), torch.tensor([[100.0, 200.0, 300.0]])), {}),
-            ((torch.rand(2, 2, 64, generator=g), torch.tensor([[55.0, 1000.0], [3000.0, 7000.0]])), {}),
-            ((torch.linspace(0, 1, 5)[None, None], torch.tensor([[2000.0]])), {})]
-
-
-register(Exercise(
-    "06b.harmonic_amplitudes",
-    reference=harmonic_noise.harmonic_amplitudes,
-    cases=_amp_cases,
-    hint="Steps: f0_hz[..., None] times torch.arange(1, H.N_HARMONICS + 1) gives the frequencies (B, F, H); divide by "
-         "8000, multiply by bins - 1 and .clamp(0, bins - 1); the lower neighbour is .floor().long(), clamped to at "
-         "most bins - 2 so that lo + 1 exists at the top bin; torch.gather(envelope, 2, index) reads the envelope at "
-         "a (B, F, H) index tensor; mix the two reads with weights 1 - frac and frac; multiply by the boolean mask of "
-         "the frequencies below H.MAX_HARMONIC_HZ. The checker has an F0 of 7000 Hz (only the first harmonic is on) "
-         "and a 5-bin envelope.",
-    rtol=1e-5, atol=1e-6,
+    "06b.feature_matching_loss",
+    reference=hifigan_losses.feature_matching_loss,
+    cases=_fm_cases,
+    hint="Steps: an outer loop over the pairs of per-discriminator lists and an inner loop over their pairs of layer "
+         "outputs; for each layer, torch.mean of torch.abs of (real.detach() minus fake); add all the layers of all "
+         "the discriminators into one total. The checker has discriminators with different numbers of layers and "
+         "layers of different sizes: average within a layer, sum across layers (a squared difference, or only the "
+         "last layer of each discriminator, gives a different number).",
+    rtol=1e-5, atol=1e-7,
 ))
 
 

@@ -1,68 +1,33 @@
 """Exercises of notebook 07 (``07_resynthesis_conversion_codec``): fixed inputs, reference, hint.
 
-Importing this module registers three exercises with :mod:`resynth_lib.course.checks`:
+Importing this module registers the codec's two exercises with :mod:`resynth_lib.course.checks`:
 
-* ``07.ctc_collapse`` -- greedy CTC decoding of a best path (reference
-  :func:`resynth_lib.evaluation.phone_recogniser.ctc_collapse`);
-* ``07.edit_distance`` -- the Levenshtein distance behind the phone error rate
-  (reference :func:`resynth_lib.evaluation.phone_recogniser.edit_distance`);
 * ``07.cross_entropy_bits`` -- bits per symbol an entropy coder fitted on other data
-  spends (reference :func:`resynth_lib.evaluation.bitrate.cross_entropy_bits`).
+  spends (reference :func:`resynth_lib.evaluation.bitrate.cross_entropy_bits`);
+* ``07.run_length_split`` -- a unit sequence as runs ``(values, lengths)``, long runs split
+  (reference :func:`resynth_lib.content.unit_metrics.run_length_split`).
+
+The judges' exercises are in :mod:`resynth_lib.course.exercises.nb07b` (notebook 07b).
 
 Example
 -------
 >>> from resynth_lib.course.checks import run_check
->>> from resynth_lib.evaluation import phone_recogniser as P
->>> run_check("07.ctc_collapse", P.ctc_collapse).status
+>>> from resynth_lib.content.unit_metrics import deduplicate, run_length_split
+>>> from resynth_lib.evaluation.bitrate import cross_entropy_bits
+>>> run_check("07.cross_entropy_bits", cross_entropy_bits).status
 'pass'
->>> run_check("07.ctc_collapse", lambda path, blank=0: [c for c in path if c != blank]).status   # no merging
+>>> run_check("07.run_length_split", run_length_split).status
+'pass'
+>>> run_check("07.run_length_split", lambda units, max_run=16: deduplicate(units)).status   # long runs not split
 'fail'
->>> run_check("07.edit_distance", P.edit_distance).status
-'pass'
 """
 from __future__ import annotations
 
 import numpy as np
 
+from resynth_lib.content.unit_metrics import run_length_split
 from resynth_lib.course.checks import Exercise, register
 from resynth_lib.evaluation.bitrate import cross_entropy_bits
-from resynth_lib.evaluation.phone_recogniser import ctc_collapse, edit_distance
-
-
-def _collapse_cases():
-    rng = np.random.default_rng(7)
-    return [(([0, 3, 3, 0, 0, 5, 5, 5, 0, 5, 2, 2],), {}), (([0, 0, 0],), {}), (([4, 4, 4, 4],), {}),
-            (([1, 0, 1, 1, 0, 0, 1],), {}), (([2, 3, 2, 3],), {"blank": 3}),
-            ((rng.integers(0, 6, 200).tolist(),), {})]
-
-
-register(Exercise(
-    "07.ctc_collapse",
-    reference=ctc_collapse,
-    cases=_collapse_cases,
-    hint="Steps: keep the previous frame's class (None before the first); append c when it differs from the previous "
-         "class and is not the blank; update the previous class on EVERY frame, blanks included. The checker uses a "
-         "path of blanks only (an empty list), a blank other than 0 (blank=3) and numpy integers (convert with int).",
-))
-
-
-def _edit_cases():
-    rng = np.random.default_rng(8)
-    a, b = rng.integers(0, 5, 40).tolist(), rng.integers(0, 5, 33).tolist()
-    return [(("kitten", "sitting"), {}), (("", "abc"), {}), (("abc", ""), {}), (("flaw", "lawn"), {}),
-            ((["hh", "ax", "l", "ow"], ["hh", "eh", "l", "ow", "z"]), {}), ((a, b), {})]
-
-
-register(Exercise(
-    "07.edit_distance",
-    reference=edit_distance,
-    cases=_edit_cases,
-    hint="Steps: row 0 is 0, 1, ..., len(b); row i starts with i; the cell j of row i is the minimum of the cell "
-         "above plus 1 (a deletion), the cell to its left plus 1 (an insertion) and the diagonal cell plus 1 if "
-         "a[i-1] != b[j-1] else 0 (a substitution or a match); the answer is the last cell of the last row. The "
-         "checker uses strings, lists of phone names and empty sequences "
-         "(the distance is then the other one's length).",
-))
 
 
 def _bits_cases():
@@ -81,6 +46,25 @@ register(Exercise(
          "smoothing; divide by the total; index the probabilities with the flattened codes and average -np.log2 of "
          "them; return float(...). The checker includes smoothing 0 and a code (2) that model_codes never uses.",
     rtol=1e-6, atol=1e-9,
+))
+
+
+def _run_cases():
+    rng = np.random.default_rng(10)
+    units = np.repeat(rng.integers(0, 500, 40), rng.integers(1, 45, 40))          # runs of 1 to 44 frames
+    return [(([4, 4, 4, 4, 4, 9],), {"max_run": 2}), (([7],), {}), (([3] * 40,), {}), (([3] * 32,), {}),
+            (([1, 2, 1, 2, 2],), {}), ((units,), {}), ((units,), {"max_run": 5})]
+
+
+register(Exercise(
+    "07.run_length_split",
+    reference=run_length_split,
+    cases=_run_cases,
+    hint="Steps: a run ends at i when i is the last index + 1 or units[i] != units[start]; its length n = i - start "
+         "is sent as pieces of min(n, max_run) frames, subtracting max_run each time until nothing is left, so 40 "
+         "frames with max_run 16 give 16, 16, 8 (in that order) and 32 frames give 16, 16 (no empty piece). Each "
+         "piece repeats the run's unit in values. The checker uses a single unit, runs of exactly 2 x max_run, "
+         "max_run 2 and 5, and runs up to 44 frames long.",
 ))
 
 
