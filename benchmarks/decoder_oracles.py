@@ -1,6 +1,6 @@
 """Where does the frame-rate decoder lose intelligibility?  Oracle rows on the validation split.
 
-    OMP_NUM_THREADS=1 python benchmarks/decoder_oracles.py [--steps 1600]
+    OMP_NUM_THREADS=1 python benchmarks/decoder_oracles.py [--steps 1600] [--rows continuous learned-vq]
 
 Trains, with the shipped acoustic model's settings (``resynth train acoustic``), one extra
 acoustic model whose input is the *continuous* content features (CPC GRU 2, before k-means)
@@ -16,6 +16,13 @@ with the shipped phone recogniser, the phone error rate of:
 * units -> the given acoustic models -> harmonic-noise.
 
 The gap between the continuous row and a unit row is what quantisation costs the decoder.
+
+``learned-vq`` (an experiment, not the shipped design) trains the units *for the decoder*:
+a learnt linear map of the same features, then the nearest of 500 code vectors that start
+as the shipped k-means centroids (so step 0 gives exactly the shipped units), trained with
+the acoustic model through a straight-through estimator plus the VQ-VAE codebook and
+commitment terms. Still no phone labels. Its row also gives the entropy of the codes on
+the validation split (bits per frame), beside that of the k-means units.
 Writes ``benchmarks/results/decoder_oracles.md``. Timed here, not in tests.
 """
 from __future__ import annotations
@@ -48,9 +55,55 @@ class FeatureTableModel(AcousticModel):
                                          torch.nn.Linear(table.shape[1], self.config["dim"]))
 
 
+class LearnedVQ(torch.nn.Module):
+    """Frame ids -> features (frozen table) -> learnt map -> nearest code (straight-through) -> embedding."""
+
+    def __init__(self, table: torch.Tensor, centroids: np.ndarray, dim: int, commitment: float = 0.25):
+        super().__init__()
+        self.table = torch.nn.Embedding.from_pretrained(table, freeze=True)
+        self.proj = torch.nn.Linear(table.shape[1], table.shape[1])
+        torch.nn.init.eye_(self.proj.weight)
+        torch.nn.init.zeros_(self.proj.bias)
+        self.codebook = torch.nn.Parameter(torch.as_tensor(centroids, dtype=torch.float32).clone())
+        self.embed = torch.nn.Linear(table.shape[1], dim)
+        self.commitment, self.aux, self.codes = commitment, torch.zeros(()), None
+
+    def forward(self, ids):
+        x = self.proj(self.table(ids))
+        self.codes = torch.cdist(x.reshape(-1, x.shape[-1]), self.codebook).argmin(-1).reshape(ids.shape)
+        q = self.codebook[self.codes]
+        self.aux = ((x.detach() - q) ** 2).mean() + self.commitment * ((x - q.detach()) ** 2).mean()
+        return self.embed(x + (q - x).detach())
+
+
+class LearnedVQModel(AcousticModel):
+    """The acoustic model with :class:`LearnedVQ` in place of the unit embedding."""
+
+    def __init__(self, table: torch.Tensor, centroids: np.ndarray, **kw):
+        super().__init__(n_units=len(centroids), **kw)
+        self.units = LearnedVQ(table, centroids, self.config["dim"])
+
+
+@torch.no_grad()
+def learnt_codes(model: LearnedVQModel, frame_ids) -> np.ndarray:
+    """The code index the learnt VQ gives each frame."""
+    model.eval().units(torch.as_tensor(frame_ids)[None])
+    return model.units.codes[0].numpy()
+
+
+def code_entropy(codes: np.ndarray, n: int) -> float:
+    """Bits per frame of the empirical distribution of ``codes``."""
+    p = np.bincount(codes, minlength=n) / len(codes)
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1600)
+    parser.add_argument("--rows", nargs="*", default=["continuous"], choices=("continuous", "learned-vq"),
+                        help="which trained oracle rows to add (default: continuous)")
+    parser.add_argument("--vq-weight", type=float, default=0.1, help="weight of the VQ terms beside the mel L1")
     parser.add_argument("--acoustic", nargs="*", default=["500=data/checkpoints/acoustic.pt"],
                         help="K=PATH of unit acoustic models to score beside the oracle")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "decoder_oracles.md"))
@@ -68,16 +121,28 @@ def main() -> None:
         feats.append(torch.as_tensor(np.asarray(f, np.float32)))
         d["frame_ids"] = np.arange(offset, offset + len(f))
         offset += len(f)
-    table = torch.cat(feats)
-    table = (table - table.mean(0)) / (table.std(0) + 1e-5)
+    raw = torch.cat(feats)
+    table = (raw - raw.mean(0)) / (raw.std(0) + 1e-5)
     as_ids = lambda data: [{**d, "units": d["frame_ids"]} for d in data]  # noqa: E731
-    real_model = acoustic_train.AcousticModel
-    acoustic_train.AcousticModel = lambda n_units, **kw: FeatureTableModel(table, **kw)  # the loop builds this one
+    real_model, real_loss = acoustic_train.AcousticModel, acoustic_train.acoustic_loss
+    trained = {}
     try:
-        oracle, history = acoustic_train.train_acoustic(as_ids(train), as_ids(valid), steps=args.steps, n_speakers=4,
-                                                        model_kw={"n_units": len(table)})
+        if "continuous" in args.rows:
+            acoustic_train.AcousticModel = lambda n_units, **kw: FeatureTableModel(table, **kw)  # the loop builds it
+            trained["continuous"] = acoustic_train.train_acoustic(as_ids(train), as_ids(valid), steps=args.steps,
+                                                                  n_speakers=4, model_kw={"n_units": len(table)})
+        if "learned-vq" in args.rows:
+            acoustic_train.AcousticModel = lambda n_units, **kw: LearnedVQModel(raw, quantiser.centroids, **kw)
+
+            def loss_with_vq(model, batch):
+                terms = real_loss(model, batch)
+                terms["total"] = terms["total"] + args.vq_weight * model.units.aux
+                return terms
+            acoustic_train.acoustic_loss = loss_with_vq
+            trained["learned-vq"] = acoustic_train.train_acoustic(as_ids(train), as_ids(valid), steps=args.steps,
+                                                                  n_speakers=4, model_kw={"n_units": len(table)})
     finally:
-        acoustic_train.AcousticModel = real_model
+        acoustic_train.AcousticModel, acoustic_train.acoustic_loss = real_model, real_loss
     train_seconds = time.perf_counter() - t0
 
     recogniser, hn = load_phone_recogniser(), load_harmonic_noise()
@@ -94,9 +159,20 @@ def main() -> None:
     rows = [("ground truth", phone_error_rate(recogniser, [u.waveform() for u in refs], references), "-"),
             ("ground-truth log-mel -> harmonic-noise",
              per_of(lambda d: (d["mel"], np.asarray(d["voiced"], np.float32).reshape(-1))), "-")]
-    rows.append(("continuous CPC GRU 2 features -> acoustic model -> harmonic-noise",
-                 per_of(lambda d: predict(oracle, d["frame_ids"], d["f0_codes"], d["speaker"], d["f0_hz"])),
-                 f"{history['valid_mel_l1'][-1]:.3f}"))
+    if "continuous" in trained:
+        oracle, history = trained["continuous"]
+        rows.append(("continuous CPC GRU 2 features -> acoustic model -> harmonic-noise",
+                     per_of(lambda d: predict(oracle, d["frame_ids"], d["f0_codes"], d["speaker"], d["f0_hz"])),
+                     f"{history['valid_mel_l1'][-1]:.3f}"))
+    kmeans_bits = code_entropy(np.concatenate([d["units"] for d in valid]), 500)
+    if "learned-vq" in trained:
+        vq_model, history = trained["learned-vq"]
+        codes = np.concatenate([learnt_codes(vq_model, d["frame_ids"]) for d in valid])
+        rows.append((f"learnt VQ (500 codes from the k-means centroids, trained with the decoder; {code_entropy(codes, 500):.2f} "
+                     f"bits/frame, {len(np.unique(codes))} codes used; k-means units: {kmeans_bits:.2f}) -> acoustic "
+                     "model -> harmonic-noise",
+                     per_of(lambda d: predict(vq_model, d["frame_ids"], d["f0_codes"], d["speaker"], d["f0_hz"])),
+                     f"{history['valid_mel_l1'][-1]:.3f}"))
     for spec in args.acoustic:
         K, path = spec.split("=", 1)
         model = load_acoustic_model(ROOT / path)
@@ -108,14 +184,15 @@ def main() -> None:
                      f"{l1:.3f}"))
     lines = ["# Where does the frame-rate decoder lose phones? (`OMP_NUM_THREADS=1 python benchmarks/decoder_oracles.py`)",
              "", f"Validation split ({len(valid)} utterances), shipped phone recogniser and harmonic-noise stage. "
-             f"Oracle acoustic model: {args.steps} steps, {train_seconds:.0f} s to build and train; "
+             f"Trained rows: {args.steps} steps each, {train_seconds:.0f} s to build and train; "
              f"whole run {time.perf_counter() - t0:.0f} s.", "",
              "| input -> decoder | PER | valid log-mel L1 |", "|---|---|---|"]
     lines += [f"| {name} | {per:.1%} | {l1} |" for name, per, l1 in rows]
     Path(args.out).write_text("\n".join(lines) + "\n")
     Path(args.out).with_suffix(".json").write_text(json.dumps(
         {"rows": [{"system": n, "per": p, "valid_mel_l1": v} for n, p, v in rows],
-         "valid_curve": {k: history[k] for k in ("valid_step", "valid_mel_l1")}}, indent=1) + "\n")
+         "valid_curves": {name: {k: h[k] for k in ("valid_step", "valid_mel_l1")} for name, (_, h) in trained.items()}},
+        indent=1) + "\n")
     print("\n".join(lines))
 
 
