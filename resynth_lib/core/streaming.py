@@ -9,6 +9,8 @@ again. This module keeps only pieces:
   frame-wise analyses of :mod:`resynth_lib.core.chunking` run on it as on an array;
   :meth:`~AudioReader.check` makes the checks of :func:`~resynth_lib.core.audio.load_audio`
   in one pass over the file;
+* :class:`RowQueue` -- a model's output arriving piece by piece, read by forward slices
+  (the frame-rate decoder's log-mel feeds its waveform stage through one);
 * :func:`write_audio_stream` -- pieces of a waveform written to a file as soon as each is
   final, into a temporary file beside the output that is renamed at the end (removed on an
   error or Ctrl-C, so a failed command leaves no half-written output), with a progress bar
@@ -123,13 +125,49 @@ class AudioReader:
             block = self._read(start, min(self.frames, start + BLOCK))
             if len(block) == 0:
                 break
-            top, bottom, count = max(top, float(block.max())), min(bottom, float(block.min())), count + len(block)
+            top, bottom = float(np.maximum(top, block.max())), float(np.minimum(bottom, block.min()))   # NaN stays
+            count += len(block)
         declared = _declared_wav_frames(self.path)
         if declared is not None and count < declared:
             raise AudioError(f"{self.path}: truncated: its header declares {declared / self.rate:.2f} s but the file "
                              f"holds {count / self.rate:.2f} s; re-export or re-download it")
         validate_waveform(np.array([top, bottom], np.float32), name=str(self.path), allow_silent=allow_silent)
         return self
+
+
+class RowQueue:
+    """The rows of a long array that arrives in pieces, read by slices that never move back.
+
+    ``pieces`` is an iterator of arrays (rows along the first axis) adding up to ``n_rows``;
+    ``queue[a:b]`` pulls pieces until row ``b`` has arrived and forgets the rows before
+    ``a``, so only the rows between the last slice's start and the newest piece are held.
+    A stage that reads its input in overlapping windows moving forward (the waveform
+    stages of notebook 06b) can run on a model's output piece by piece through it.
+    Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+
+    Example
+    -------
+    >>> q = RowQueue((np.arange(i, i + 4) for i in range(0, 12, 4)), 12)
+    >>> len(q), q[2:6].tolist(), q[5:9].tolist(), q[9:12].tolist()
+    (12, [2, 3, 4, 5], [5, 6, 7, 8], [9, 10, 11])
+    """
+
+    def __init__(self, pieces, n_rows: int):
+        self._pieces, self._n = iter(pieces), int(n_rows)
+        self._base, self._rows = 0, None             # self._rows holds rows self._base, self._base + 1, ...
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, index: slice) -> np.ndarray:
+        start, stop, _ = index.indices(self._n)
+        if start < self._base:
+            raise IndexError(f"rows before {self._base} are gone: a RowQueue is read forward")
+        while self._rows is None or self._base + len(self._rows) < stop:
+            piece = np.asarray(next(self._pieces))
+            self._rows = piece if self._rows is None else np.concatenate([self._rows, piece])
+        self._rows, self._base = self._rows[start - self._base:], start
+        return self._rows[:max(0, stop - start)]
 
 
 def write_audio_stream(path, pieces, sample_rate: int = SAMPLE_RATE, seconds: float | None = None,
@@ -177,4 +215,4 @@ def write_audio_stream(path, pieces, sample_rate: int = SAMPLE_RATE, seconds: fl
     return written
 
 
-__all__ = ["PROGRESS_SECONDS", "AudioReader", "write_audio_stream"]
+__all__ = ["PROGRESS_SECONDS", "AudioReader", "RowQueue", "write_audio_stream"]

@@ -25,6 +25,8 @@ Example
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from resynth_lib.core.rates import HOP
@@ -171,9 +173,24 @@ class FrameRateDecoder:
         return np.concatenate(list(self.waveform_stream(mel, f0_hz, voiced)))
 
     def stream(self, item: dict):
-        """The item's waveform part by part, each part final when yielded (``resynth decode`` writes them)."""
-        mel, voiced = self.mel(item)
-        yield from self.waveform_stream(mel, item["f0_hz"], (voiced > 0.5).astype(np.float32))
+        """The item's waveform part by part, each part final when yielded (``resynth decode`` writes them).
+
+        The acoustic model's chunks (:func:`~resynth_lib.decoder.acoustic.predict_stream`) reach
+        the waveform stage through :class:`~resynth_lib.core.streaming.RowQueue`, so neither the
+        log-mel nor the waveform of a long file is ever held whole; the parts are the same
+        numbers :meth:`waveform` gives on the whole :meth:`mel`.
+        """
+        from resynth_lib.core.streaming import RowQueue
+        from resynth_lib.decoder.acoustic import predict_stream
+        T = len(item["units"])
+        chunks = predict_stream(self.acoustic, item["units"], item["f0_codes"], int(item["speaker"]), item["f0_hz"])
+        if self.stage == "griffin-lim":                # voicing unused: do not keep it
+            yield from griffin_lim_stream(RowQueue((mel for mel, _ in chunks), T))
+            return
+        for_mel, for_voicing = itertools.tee(chunks)
+        mel = RowQueue((m for m, _ in for_mel), T)
+        voiced = RowQueue(((v > 0.5).astype(np.float32) for _, v in for_voicing), 4 * T)
+        yield from self.waveform_stream(mel, item["f0_hz"], voiced)
 
     def __call__(self, item: dict) -> np.ndarray:
         return np.concatenate(list(self.stream(item)))
