@@ -425,6 +425,9 @@ def main(argv) -> int:
     t0 = time.perf_counter()
     try:
         _preflight(command, args)                        # every path checked before any model loads
+        if command in ("encode", "decode", "convert"):
+            from resynth_lib.core.streaming import return_freed_memory
+            return_freed_memory()                        # long files: the peak stays flat over the pieces
         if command == "speaker-centroids":
             speaker_centroids(args)
         else:
