@@ -19,7 +19,7 @@ Input audio may have any sampling rate and any number of channels: it is resampl
 Exit codes: 0 success; 1 unusable input (missing, unreadable, empty, silent, too short,
 NaN/inf audio, a bad codes file, an unknown speaker); 2 wrong command-line usage;
 3 a shipped checkpoint is missing or corrupt (SHA-256 mismatch); 4 the output exists
-(pass ``--force`` to replace it).
+(pass ``--force`` to replace it); 130 interrupted with Ctrl-C (an output being written is removed).
 
 Taught in notebook 07 (``07_resynthesis_conversion_codec``).
 """
@@ -35,7 +35,7 @@ import numpy as np
 
 from resynth_lib.core.rates import N_MELS, SAMPLE_RATE
 
-EXIT_INPUT, EXIT_USAGE, EXIT_CHECKPOINT, EXIT_EXISTS = 1, 2, 3, 4
+EXIT_INPUT, EXIT_USAGE, EXIT_CHECKPOINT, EXIT_EXISTS, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
 
 
 class _Exit(Exception):
@@ -443,6 +443,9 @@ def main(argv) -> int:
         where = exc.filename or getattr(args, "output", "")
         print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
+    except KeyboardInterrupt:                          # Ctrl-C: the partial output is already removed
+        print(f"error: {getattr(args, 'output', command)}: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if command == "demo":
         print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0

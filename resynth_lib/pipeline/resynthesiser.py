@@ -412,6 +412,17 @@ class Resynthesiser:
         (:class:`~resynth_lib.core.streaming.AudioReader`), so memory does not grow with its
         length. Unusable files and files over :data:`MAX_SECONDS` raise :class:`PipelineError`.
         Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+
+        Example
+        -------
+        >>> import tempfile
+        >>> from resynth_lib.core.audio import save_audio
+        >>> from resynth_lib.data.corpus import load_corpus
+        >>> r, wav = Resynthesiser(), load_corpus().utterances(split="test", speaker="awb")[0].waveform()
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     codes = r.encode_file(save_audio(Path(tmp) / "in.flac", wav))
+        >>> codes.speaker, len(codes.units) == len(wav) // 320
+        ('awb', True)
         """
         from resynth_lib.core.audio import load_audio
         from resynth_lib.core.streaming import AudioReader
@@ -507,6 +518,13 @@ class Resynthesiser:
         so ``resynth decode`` writes it to disk at once and never holds the whole output
         (:func:`~resynth_lib.core.streaming.write_audio_stream`). Taught in notebook 07
         (``07_resynthesis_conversion_codec``).
+
+        Example
+        -------
+        >>> r = Resynthesiser()
+        >>> codes = Codes(units=np.full(600, 7), f0_codes=np.full(150, 5), speaker="slt", n_units=500)   # 12 s
+        >>> [len(part) / 16000 for part in r.decode_stream(codes)]                   # 5 s at a time
+        [5.0, 5.0, 2.0]
         """
         from resynth_lib.pitch.f0_vqvae import quantise_contour
         self.check_codes(codes)

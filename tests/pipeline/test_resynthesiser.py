@@ -170,6 +170,13 @@ def test_a_failed_decode_leaves_the_output_as_it_was(r, utt, tmp_path, capsys, m
     assert code == PC.EXIT_INPUT and "No space left" in err
     code, err = _run(capsys, "decode", str(tmp_path / "c.json"), "-o", str(tmp_path / "new.wav"))
     assert code == PC.EXIT_INPUT
+
+    def interrupted(item):
+        yield np.zeros(16000, np.float32)
+        raise KeyboardInterrupt                                 # Ctrl-C half-way
+    monkeypatch.setattr(r.decoder, "stream", interrupted)
+    code, err = _run(capsys, "decode", str(tmp_path / "c.json"), "-o", str(tmp_path / "old.wav"), "--force")
+    assert code == PC.EXIT_INTERRUPTED and "interrupted" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json", "old.wav"]
     assert (tmp_path / "old.wav").read_bytes() == b"keep me"
 
