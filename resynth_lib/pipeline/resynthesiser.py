@@ -377,11 +377,14 @@ class Resynthesiser:
         """Waveform (16 kHz mono) -> :class:`Codes`; the speaker is recognised unless given.
 
         ``wav`` may also be a checked :class:`~resynth_lib.core.streaming.AudioReader`, whose
-        pieces are read from disk as they are analysed (:meth:`encode_file`).
+        pieces are read from disk as they are analysed if it is longer than :data:`STREAM_SECONDS`
+        (:meth:`encode_file`).
         """
         from resynth_lib.core.streaming import AudioReader
         from resynth_lib.data.frames import num_frames
         from resynth_lib.decoder.codes import f0_codes_for
+        if isinstance(wav, AudioReader) and len(wav) <= STREAM_SECONDS * SAMPLE_RATE:
+            wav = wav[0:len(wav)]                                  # short: read whole, checked as an array
         if not isinstance(wav, AudioReader):
             try:
                 wav = validate_waveform(wav, name=name)

@@ -187,3 +187,6 @@ def test_a_long_file_is_read_from_disk_in_pieces_to_the_same_codes(r, tmp_path):
     path = _write(tmp_path / "long.flac", wav)
     from resynth_lib.core.audio import load_audio
     assert r.encode_file(path, speaker="awb") == r.encode(load_audio(path), speaker="awb")
+    from resynth_lib.core.streaming import AudioReader
+    short = _write(tmp_path / "short.wav", wav[:16000 * 5])              # a short reader is read whole
+    assert r.encode(AudioReader(short), speaker="awb") == r.encode(load_audio(short), speaker="awb")
