@@ -32,6 +32,7 @@ from resynth_lib.data.corpus import load_corpus  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--minutes", type=float, nargs="+", default=[1, 10, 60])
+parser.add_argument("--note", default="", help="said of the machine in the record, e.g. what else was running")
 parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "long_input_memory.md"))
 args = parser.parse_args()
 
@@ -76,7 +77,8 @@ lines = [
     "# Peak memory on long inputs (`python benchmarks/long_input_memory.py`)", "",
     f"{date.today()}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
     f"{platform.python_version()}; load average {load:.1f} at the end (the machine was "
-    f"{'busy' if load > 1.5 else 'about idle'}). Default decoder; each command in a fresh process, as a user runs it.",
+    f"{'busy' if load > 1.5 else 'about idle'}{'; ' + args.note if args.note else ''}). Default decoder; each command "
+    "in a fresh process, as a user runs it.",
     "",
     "| audio (min) | `resynth encode` peak (MB) | encode (s) | `resynth decode` peak (MB) | decode (s) | decoded (min) |",
     "|---|---|---|---|---|---|", *rows, "",
@@ -91,10 +93,13 @@ lines = [
     "longer. "
     + (f"From {peaks[0][0]:g} to {peaks[-1][0]:g} minutes the encode peak moves by {peaks[-1][1] - peaks[0][1]:+d} MB "
        f"and the decode peak by {peaks[-1][2] - peaks[0][2]:+d} MB. " if len(peaks) > 1 else "")
-    + "Measured separately on 2026-12-08 with the same files: the 1-minute file's lowest-pitched chunk needs 99 "
-    "harmonics, the 10- and 60-minute files' 132 and 133 (the files repeat the test split, and the speaker is "
-    "recognised anew in each, so they are not decoded with the same pitch range); the memory still held once the "
-    "decoded F0 contour is made is 333 MB for 10 minutes and 341 MB for 60, about 10 MB an hour that does grow. "
+    + "Measured separately on 2026-12-08 (fresh processes, `/usr/bin/time`): decoding the first 10, the first 30 "
+    "and all 60 minutes of the 60-minute file's codes peaks at 486, 521 and 523 MB, and minutes 10-20 or 20-30 alone "
+    "at 489 and 493 MB, while the memory left resident after the decode is the same for 10 and 30 minutes (361-369 "
+    "MB). So the peak levels off instead of growing with the length; the 35 MB between 10 and 30 minutes is in a "
+    "transient, not in anything kept, and is not pinned down yet (calling glibc's `malloc_trim` after each piece "
+    "does not remove it). The 1-minute file also differs in content: its lowest-pitched chunk needs 99 harmonics, "
+    "the longer files' 132-133. "
     + "Before streaming (2026-12-02) the peaks were 366 / 538 / 1238 MB (encode) and 487 / 634 / 1414 MB (decode) "
     "for 1 / 10 / 60 minutes: the waveform, the decoded output and the cross-fade weights were held whole, and the "
     "F0 VQ-VAE ran on the whole contour at once (hundreds of MB of activations for an hour). The commands also fix "
