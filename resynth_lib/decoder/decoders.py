@@ -44,8 +44,8 @@ def crossfade_stream(n_frames: int, synthesise_span, chunk: int, overlap: int):
     """Yield the ``320 n_frames`` samples made piece by piece, each part as soon as no later piece can change it.
 
     ``synthesise_span(lo, hi)`` gives the samples of frames ``lo..hi``. Pieces of ``chunk``
-    frames are extended by ``overlap`` frames on each side and cross-faded linearly where
-    they overlap (the overlapped samples are divided by the sum of the fade weights); only
+    frames are extended by ``overlap`` frames on each side (``lo`` and ``hi`` stay multiples of 4,
+    the F0-code boundaries, except at the end) and cross-faded linearly where they overlap (the overlapped samples are divided by the sum of the fade weights); only
     the part not yet final is held, so memory depends on ``chunk``, not on the length, and
     the output can go to disk as it comes. Every decoder of notebook 06b runs through it.
 

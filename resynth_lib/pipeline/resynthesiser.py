@@ -538,7 +538,8 @@ class Resynthesiser:
         if f0_shift or f0_flat:
             f0_codes = quantise_contour(self.f0_model, f0_hz, stats, key)[:len(codes.f0_codes)]
         item = {"units": codes.units, "f0_codes": f0_codes, "speaker": self.speakers.index(speaker), "f0_hz": f0_hz}
-        return self.decoder.stream(item)
+        stream = getattr(self.decoder, "stream", None)      # a decoder without one gives its whole output as one part
+        return stream(item) if stream is not None else iter([self.decoder(item)])
 
     def convert(self, wav, to: str, name: str = "waveform", **decode_kw) -> np.ndarray:
         """Encode ``wav`` and decode it as speaker ``to``."""
