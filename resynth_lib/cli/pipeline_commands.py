@@ -19,7 +19,7 @@ Input audio may have any sampling rate and any number of channels: it is resampl
 Exit codes: 0 success; 1 unusable input (missing, unreadable, empty, silent, too short,
 NaN/inf audio, a bad codes file, an unknown speaker); 2 wrong command-line usage;
 3 a shipped checkpoint is missing or corrupt (SHA-256 mismatch); 4 the output exists
-(pass ``--force`` to replace it).
+(pass ``--force`` to replace it); 130 interrupted with Ctrl-C (an output being written is removed).
 
 Taught in notebook 07 (``07_resynthesis_conversion_codec``).
 """
@@ -35,7 +35,7 @@ import numpy as np
 
 from resynth_lib.core.rates import N_MELS, SAMPLE_RATE
 
-EXIT_INPUT, EXIT_USAGE, EXIT_CHECKPOINT, EXIT_EXISTS = 1, 2, 3, 4
+EXIT_INPUT, EXIT_USAGE, EXIT_CHECKPOINT, EXIT_EXISTS, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
 
 
 class _Exit(Exception):
@@ -113,24 +113,6 @@ def _resynthesiser(decoder: str | None = None):
         raise _Exit(EXIT_CHECKPOINT, f"a checkpoint could not be loaded ({type(exc).__name__}: {exc})") from None
 
 
-def _load(path: str):
-    import soundfile as sf
-
-    from resynth_lib.core.audio import AudioError, load_audio
-    from resynth_lib.pipeline.resynthesiser import MAX_SECONDS
-    try:
-        seconds = sf.info(str(path)).duration
-    except Exception:                                   # unreadable: load_audio says why
-        seconds = 0
-    if seconds > MAX_SECONDS:
-        raise _Exit(EXIT_INPUT, f"{path}: {seconds / 60:.0f} minutes of audio; encode at most "
-                    f"{MAX_SECONDS // 60} minutes at a time (split the file)")
-    try:
-        return load_audio(path)
-    except AudioError as exc:
-        raise _Exit(EXIT_INPUT, str(exc)) from None
-
-
 def _decoder_option(parser, help: str | None = None):
     from resynth_lib.decoder.decoders import DECODERS, DEFAULT_DECODER
     parser.add_argument("--decoder", choices=DECODERS, default=None,
@@ -151,8 +133,23 @@ def _save(path: Path, wav) -> None:
     print(f"wrote {path} ({len(wav) / SAMPLE_RATE:.2f} s)")
 
 
+def _write(path: Path, parts, seconds: float) -> None:
+    """Write the decoded parts to ``path`` as they come (a temporary file renamed at the end)."""
+    from resynth_lib.core.audio import AudioError
+    from resynth_lib.core.streaming import write_audio_stream
+    try:
+        n = write_audio_stream(path, parts, seconds=seconds, desc=f"{path.name}: decoding")
+    except AudioError as exc:
+        raise _Exit(EXIT_INPUT, str(exc)) from None
+    print(f"wrote {path} ({n / SAMPLE_RATE:.2f} s)")
+
+
 def encode(args, r) -> None:
     """``resynth encode``: read the audio at ``args.input`` and write its codes to ``args.output``.
+
+    A file longer than a minute is read piece by piece from disk
+    (:meth:`~resynth_lib.pipeline.resynthesiser.Resynthesiser.encode_file`), so memory does
+    not grow with its length.
 
     ``.json`` writes the readable codes file, with the fixed-rate bits per second of each
     stream; ``.rsc`` writes the binary, arithmetic-coded file
@@ -185,7 +182,7 @@ def encode(args, r) -> None:
             raise _Exit(EXIT_USAGE, f"{out}: binary codes files hold the default decoder's "
                                     f"{CodeModel.load().n_units} units, not the {r.quantiser.n_units} this decoder "
                                     "reads; write a .json codes file instead")
-    codes = r.encode(_load(args.input), speaker=args.speaker, name=args.input)
+    codes = r.encode_file(_existing_input(args.input), speaker=args.speaker, name=args.input)
     if getattr(r, "last_unseen", False):
         print(f"{args.input}: this voice is not one of the known speakers ({', '.join(r.speakers)}); it will be "
               f"decoded with {codes.speaker}'s timbre and its own pitch range (sent with the codes)")
@@ -208,7 +205,9 @@ def decode(args, r) -> None:
     ``args`` holds ``codes``, ``output``, ``speaker`` (``None``: the codes' own speaker),
     ``f0_shift`` (semitones), ``f0_flat`` and ``force``; ``r`` is a
     :class:`~resynth_lib.pipeline.resynthesiser.Resynthesiser`. Decoding as another speaker is
-    voice conversion. Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+    voice conversion. The speech is written part by part as it is decoded, into a temporary
+    file renamed at the end: a failed or interrupted run leaves no output. Taught in notebook 07
+    (``07_resynthesis_conversion_codec``).
 
     Example
     -------
@@ -233,13 +232,14 @@ def decode(args, r) -> None:
         codes = r.check_codes(CodeModel.load().decode(data, name=str(path)), name=str(path))
     else:
         codes = r.check_codes(Codes.from_json(data, name=str(path)), name=str(path))
-    _save(out, r.decode(codes, speaker=args.speaker, f0_shift=args.f0_shift, f0_flat=args.f0_flat))
+    _write(out, r.decode_stream(codes, speaker=args.speaker, f0_shift=args.f0_shift, f0_flat=args.f0_flat),
+           codes.seconds)
 
 
 def convert(args, r) -> None:
     """``resynth convert``: the speech at ``args.input`` in the voice of ``args.to``, written to ``args.output``.
 
-    Encode and decode in one step (:meth:`~resynth_lib.pipeline.resynthesiser.Resynthesiser.convert`);
+    Encode and decode in one step, reading and writing piece by piece as :func:`encode` and :func:`decode` do;
     ``args`` also holds ``f0_shift``, ``f0_flat`` and ``force``. Taught in notebook 07
     (``07_resynthesis_conversion_codec``).
 
@@ -260,8 +260,8 @@ def convert(args, r) -> None:
     """
     out = _free(Path(args.output), args.force, AUDIO_SUFFIXES)
     r.check_speaker(args.to)
-    _save(out, r.convert(_load(args.input), to=args.to, name=args.input, f0_shift=args.f0_shift,
-                         f0_flat=args.f0_flat))
+    codes = r.encode_file(_existing_input(args.input), name=args.input)
+    _write(out, r.decode_stream(codes, speaker=args.to, f0_shift=args.f0_shift, f0_flat=args.f0_flat), codes.seconds)
 
 
 def demo(args, r) -> None:
@@ -425,6 +425,9 @@ def main(argv) -> int:
     t0 = time.perf_counter()
     try:
         _preflight(command, args)                        # every path checked before any model loads
+        if command in ("encode", "decode", "convert"):
+            from resynth_lib.core.streaming import return_freed_memory
+            return_freed_memory()                        # long files: the peak stays flat over the pieces
         if command == "speaker-centroids":
             speaker_centroids(args)
         else:
@@ -440,6 +443,9 @@ def main(argv) -> int:
         where = exc.filename or getattr(args, "output", "")
         print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
+    except KeyboardInterrupt:                          # Ctrl-C: the partial output is already removed
+        print(f"error: {getattr(args, 'output', command)}: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if command == "demo":
         print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0

@@ -14,4 +14,7 @@
   (notebook 00, ``00_audio_and_data``, then every notebook).
 * :mod:`resynth_lib.core.bits` -- bits per second of a stream of discrete codes
   (notebook 04b, ``04b_f0_vqvae``).
+* :mod:`resynth_lib.core.chunking` and :mod:`resynth_lib.core.streaming` -- long files
+  analysed in overlapping pieces, read from and written to disk piece by piece
+  (notebook 07, ``07_resynthesis_conversion_codec``).
 """

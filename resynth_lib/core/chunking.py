@@ -32,10 +32,12 @@ def framewise_in_chunks(wav: np.ndarray, analyse, hop: int, chunk_seconds: float
     neighbouring audio on both sides, whose frames are then dropped, so a recurrent or
     windowed analysis sees what it would in one pass while memory depends on the piece, not
     on the length. Pieces start on frame boundaries, so the frames line up with a single
-    pass. A short waveform is analysed in one pass. A progress bar (``desc``) shows when
-    there are more than three pieces. With ``sink``, each piece's rows are passed to
-    ``sink(rows)`` in order and nothing is kept (returns ``None``): for statistics of a whole
-    file that must not hold all its rows at once. ``resynth encode`` analyses long files with it; taught in
+    pass. A short waveform is analysed in one pass; a longer one (over ``chunk_seconds + 2
+    context_seconds``) shows a progress bar when ``desc`` is given. ``wav`` may be anything
+    with ``len()`` and slices, such as a :class:`resynth_lib.core.streaming.AudioReader` that
+    reads each piece from disk. With ``sink``, each piece's rows are passed to ``sink(rows)``
+    in order and nothing is kept (returns ``None``): for statistics of a whole file that must
+    not hold all its rows at once. ``resynth encode`` analyses long files with it; taught in
     notebook 07 (``07_resynthesis_conversion_codec``).
 
     Example
@@ -51,11 +53,11 @@ def framewise_in_chunks(wav: np.ndarray, analyse, hop: int, chunk_seconds: float
     chunk = max(1, int(chunk_seconds * SAMPLE_RATE) // hop)
     context = int(context_seconds * SAMPLE_RATE) // hop
     if n_frames <= chunk + 2 * context:
-        rows = analyse(wav)
+        rows = analyse(wav[0:len(wav)])                       # a reader's slice is an array
         return rows if sink is None else sink(rows)
     starts = list(range(0, n_frames, chunk))
     pieces = []
-    for start in tqdm(starts, desc=desc, unit="piece", disable=desc is None or len(starts) <= 3, leave=False):
+    for start in tqdm(starts, desc=desc, unit="piece", disable=desc is None, leave=False):
         lo, last = max(0, start - context), start + chunk >= n_frames
         rows = analyse(wav[lo * hop: len(wav) if last else (start + chunk + context) * hop])
         rows = rows[start - lo:] if last else rows[start - lo: start - lo + chunk]

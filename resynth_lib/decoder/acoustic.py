@@ -17,7 +17,8 @@ of the utterance), then a linear layer to ``80 + 4`` numbers per frame.
 
 * :func:`mel_target` / :func:`voicing_target` -- what it learns to predict;
 * :class:`AcousticModel` -- the network; :func:`predict` runs it on one utterance's
-  codes in overlapping chunks, so memory does not grow with the length.
+  codes in overlapping chunks (:func:`predict_stream` yields them one by one), so memory
+  does not grow with the length.
 
 Trained by :mod:`resynth_lib.decoder.acoustic_train` (``resynth train acoustic``). Taught in
 notebook 06c (``06c_frame_rate_decoder``).
@@ -153,9 +154,8 @@ class AcousticModel(nn.Module):
 
 
 @torch.no_grad()
-def predict(model: AcousticModel, units, f0_codes, speaker: int, f0_hz, chunk: int = 1500,
-            context: int = 100) -> tuple[np.ndarray, np.ndarray]:
-    """One utterance's codes -> ``(mel (T, 80), voiced probability (4 T,))``, in overlapping chunks.
+def predict_stream(model: AcousticModel, units, f0_codes, speaker: int, f0_hz, chunk: int = 1500, context: int = 100):
+    """Yield ``(mel (n, 80), voiced probability (4 n,))`` for one utterance's codes, chunk by chunk, in order.
 
     Each chunk of ``chunk`` frames is run with ``context`` extra frames on both sides
     (aligned to F0-code boundaries) and only its middle is kept, so memory stays flat for
@@ -163,9 +163,8 @@ def predict(model: AcousticModel, units, f0_codes, speaker: int, f0_hz, chunk: i
     utterance forward pass. Taught in notebook 06c (``06c_frame_rate_decoder``).
 
     >>> m = AcousticModel(n_units=10, n_speakers=2, channels=16, hidden=8)
-    >>> mel, v = predict(m, np.zeros(30, int), np.zeros(8, int), 1, np.full(120, 110.0), chunk=8, context=4)
-    >>> mel.shape, v.shape
-    ((30, 80), (120,))
+    >>> [len(mel) for mel, v in predict_stream(m, np.zeros(30, int), np.zeros(8, int), 1, np.full(120, 110.0), 8, 4)]
+    [8, 8, 8, 6]
     """
     model.eval()
     units = np.asarray(units, np.int64)
@@ -173,15 +172,27 @@ def predict(model: AcousticModel, units, f0_codes, speaker: int, f0_hz, chunk: i
     T = len(units)
     chunk = max(UNITS_PER_F0_CODE, chunk - chunk % UNITS_PER_F0_CODE)
     context = context - context % UNITS_PER_F0_CODE
-    mels, voicing = [], []
     for start in range(0, T, chunk):
         lo, hi = max(0, start - context), min(T, start + chunk + context)
         mel, v = model(torch.from_numpy(units[lo:hi])[None],
                        torch.from_numpy(f0_codes[lo // UNITS_PER_F0_CODE:-(-hi // UNITS_PER_F0_CODE)])[None],
                        torch.tensor([speaker]), torch.from_numpy(f0_hz[F0_FRAMES_PER_UNIT * lo:F0_FRAMES_PER_UNIT * hi])[None])
         keep = slice(start - lo, min(start + chunk, T) - lo)
-        mels.append(mel[0, keep].numpy())
-        voicing.append(torch.sigmoid(v[0, keep]).reshape(-1).numpy())
+        yield mel[0, keep].numpy(), torch.sigmoid(v[0, keep]).reshape(-1).numpy()
+
+
+def predict(model: AcousticModel, units, f0_codes, speaker: int, f0_hz, chunk: int = 1500,
+            context: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """One utterance's codes -> ``(mel (T, 80), voiced probability (4 T,))``: :func:`predict_stream`'s chunks joined.
+
+    Taught in notebook 06c (``06c_frame_rate_decoder``).
+
+    >>> m = AcousticModel(n_units=10, n_speakers=2, channels=16, hidden=8)
+    >>> mel, v = predict(m, np.zeros(30, int), np.zeros(8, int), 1, np.full(120, 110.0), chunk=8, context=4)
+    >>> mel.shape, v.shape
+    ((30, 80), (120,))
+    """
+    mels, voicing = zip(*predict_stream(model, units, f0_codes, speaker, f0_hz, chunk, context))
     return np.concatenate(mels), np.concatenate(voicing)
 
 
@@ -200,4 +211,4 @@ def load_acoustic_model(path=None) -> AcousticModel:
                         "train one with `resynth train acoustic`")
 
 
-__all__ = ["mel_target", "voicing_target", "AcousticModel", "predict", "load_acoustic_model"]
+__all__ = ["mel_target", "voicing_target", "AcousticModel", "predict_stream", "predict", "load_acoustic_model"]

@@ -6,6 +6,7 @@ makes that input from a waveform:
 
 * :func:`utterance_codes` -- units, F0 codes, the decoded F0 contour, the tracker's own
   contour and the waveform cut to whole frames: one training or test item;
+* :func:`f0_codes_for` -- the F0 codes of a tracker contour;
 * :func:`decoded_f0` -- F0 codes back to a contour in Hz in a chosen speaker's range,
   which the harmonic source, the acoustic model and pitch control all use.
 
@@ -49,17 +50,38 @@ def utterance_codes(wav, speaker: str, quantiser, f0_model, f0_stats: dict, *, u
     >>> {k: v.shape for k, v in item.items()}      # 1 s: 50 units, 13 F0 codes, 200 F0 frames
     {'wav': (16000,), 'units': (50,), 'f0_codes': (13,), 'f0_hz': (200,), 'f0_track': (200,)}
     """
-    from resynth_lib.pitch.f0_vqvae import quantise_contour
     from resynth_lib.pitch.yin import track_f0
     T = num_frames(wav)
     units = (quantiser.units(wav) if units is None else np.asarray(units))[:T]
-    f0 = (track_f0(wav) if f0_track is None else np.asarray(f0_track))[:F0_FRAMES_PER_UNIT * T]                                     # 5 ms frames: 4 per 20 ms unit frame
-    codes = quantise_contour(f0_model, f0, f0_stats, speaker)
-    n_codes = -(-T // UNITS_PER_F0_CODE)
-    codes = np.concatenate([codes, np.repeat(codes[-1:], max(0, n_codes - len(codes)))])[:n_codes]
+    f0 = (track_f0(wav) if f0_track is None else np.asarray(f0_track))[:F0_FRAMES_PER_UNIT * T]   # 4 per unit frame
+    codes = f0_codes_for(f0, T, f0_model, f0_stats, speaker)
     return {"wav": np.asarray(wav[:T * HOP], dtype=np.float32), "units": units.astype(np.int64),
             "f0_codes": codes.astype(np.int64), "f0_hz": decoded_f0(f0_model, codes, f0_stats, speaker, T),
             "f0_track": np.asarray(f0, np.float32)}
+
+
+def f0_codes_for(f0_track, n_frames: int, f0_model, f0_stats: dict, speaker: str) -> np.ndarray:
+    """The F0 codes ``(ceil(n_frames / 4),)`` of a tracker contour (5 ms) covering ``n_frames`` unit frames.
+
+    The contour is normalised with ``speaker``'s statistics and quantised (notebook 04b's
+    VQ-VAE); the codes are cut or edge-padded to one per four unit frames. What
+    :func:`utterance_codes` and ``resynth encode`` send as the pitch stream; needs only the
+    contour, not the waveform. Taught in notebook 06.
+
+    Example
+    -------
+    >>> from resynth_lib.core.config import CHECKPOINT_DIR
+    >>> from resynth_lib.pitch.f0_vqvae import load_f0_vqvae
+    >>> from resynth_lib.pitch.normalise import load_f0_stats
+    >>> stats = load_f0_stats(CHECKPOINT_DIR.parent / "f0_stats.json")
+    >>> f0_codes_for(np.full(200, 120.0), 50, load_f0_vqvae(), stats, "awb").shape      # 1 s: 13 codes
+    (13,)
+    """
+    from resynth_lib.pitch.f0_vqvae import quantise_contour
+    f0 = np.asarray(f0_track)[:F0_FRAMES_PER_UNIT * n_frames]
+    codes = quantise_contour(f0_model, f0, f0_stats, speaker)
+    n_codes = -(-n_frames // UNITS_PER_F0_CODE)
+    return np.concatenate([codes, np.repeat(codes[-1:], max(0, n_codes - len(codes)))])[:n_codes].astype(np.int64)
 
 
 def decoded_f0(f0_model, f0_codes, f0_stats: dict, speaker: str, n_frames: int) -> np.ndarray:

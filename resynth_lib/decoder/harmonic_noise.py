@@ -179,36 +179,49 @@ def stft_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def synthesise(vocoder: HarmonicNoiseVocoder, mel, f0_hz, voiced, chunk: int = 250, seed: int = 0) -> np.ndarray:
-    """``mel (T, 80)``, ``f0_hz (4T,)``, ``voiced (4T,)`` -> waveform ``(320 T,)``, in chunks of ``chunk`` frames.
+def synthesise_stream(vocoder: HarmonicNoiseVocoder, mel, f0_hz, voiced, chunk: int = 250, seed: int = 0):
+    """Yield the waveform of ``mel (T, 80)``, ``f0_hz (4T,)``, ``voiced (4T,)`` one chunk of ``chunk`` frames at a time.
 
     Harmonic phases continue across chunks (each chunk starts where the last one's F0
-    integral ended), so chunking leaves no click. Memory does not grow with length: a 5 s
-    chunk holds up to 150 harmonics x 80 000 samples at a time. The noise is seeded by
-    ``seed``, so the output is repeatable. Taught in notebook 06d (``06d_harmonic_noise_and_choice``).
+    integral ended), so chunking leaves no click, and each chunk is final when yielded:
+    ``resynth decode`` writes it to disk at once. The envelopes of a chunk see 4 frames of
+    context on each side. Memory does not grow with length: a 5 s chunk holds up to 150
+    harmonics x 80 000 samples at a time. The noise is seeded by ``seed``, so the output is
+    repeatable. ``mel``, ``f0_hz`` and ``voiced`` only have to support slices. Taught in
+    notebook 06d (``06d_harmonic_noise_and_choice``).
+
+    >>> v = HarmonicNoiseVocoder(channels=16)
+    >>> [len(p) for p in synthesise_stream(v, np.zeros((12, 80)), np.full(48, 100.0), np.ones(48), chunk=5)]
+    [1600, 1600, 640]
+    """
+    vocoder.eval()
+    gen = torch.Generator().manual_seed(seed)
+    T, phase0, ctx, k = len(mel), 0.0, 4, F0_FRAMES_PER_UNIT
+
+    def tensor(x):
+        return torch.as_tensor(np.asarray(x, np.float32))
+    for start in range(0, T, chunk):
+        lo, hi, end = max(0, start - ctx), min(T, start + chunk + ctx), min(start + chunk, T)
+        h_env, n_env = vocoder.envelopes(tensor(mel[lo:hi])[None], tensor(f0_hz[k * lo:k * hi])[None],
+                                         tensor(voiced[k * lo:k * hi])[None])
+        a, b = k * (start - lo), k * (end - lo)
+        f0_c = tensor(f0_hz[k * start:k * end])[None]
+        wav = harmonic_synth(h_env[:, a:b], f0_c, tensor(voiced[k * start:k * end])[None], phase0) + \
+            noise_synth(n_env[:, a:b], gen)
+        phase0 = math.fmod(phase0 + float((_upsample(f0_c, F0_HOP) / SAMPLE_RATE).sum()) * 2 * math.pi, 2 * math.pi)
+        yield wav[0].numpy()
+
+
+def synthesise(vocoder: HarmonicNoiseVocoder, mel, f0_hz, voiced, chunk: int = 250, seed: int = 0) -> np.ndarray:
+    """``mel (T, 80)``, ``f0_hz (4T,)``, ``voiced (4T,)`` -> waveform ``(320 T,)``: :func:`synthesise_stream` joined.
+
+    Taught in notebook 06d (``06d_harmonic_noise_and_choice``).
 
     >>> v = HarmonicNoiseVocoder(channels=16)
     >>> synthesise(v, np.zeros((12, 80)), np.full(48, 100.0), np.ones(48), chunk=5).shape
     (3840,)
     """
-    vocoder.eval()
-    mel = torch.as_tensor(np.asarray(mel, np.float32))
-    f0 = torch.as_tensor(np.asarray(f0_hz, np.float32))
-    v = torch.as_tensor(np.asarray(voiced, np.float32))
-    gen = torch.Generator().manual_seed(seed)
-    T, out, phase0 = len(mel), [], 0.0
-    ctx = 4
-    for start in range(0, T, chunk):
-        lo, hi = max(0, start - ctx), min(T, start + chunk + ctx)
-        h_env, n_env = vocoder.envelopes(mel[lo:hi][None], f0[F0_FRAMES_PER_UNIT * lo:F0_FRAMES_PER_UNIT * hi][None],
-                                         v[F0_FRAMES_PER_UNIT * lo:F0_FRAMES_PER_UNIT * hi][None])
-        a, b = F0_FRAMES_PER_UNIT * (start - lo), F0_FRAMES_PER_UNIT * (min(start + chunk, T) - lo)
-        f0_c = f0[F0_FRAMES_PER_UNIT * start:F0_FRAMES_PER_UNIT * min(start + chunk, T)][None]
-        wav = harmonic_synth(h_env[:, a:b], f0_c, v[F0_FRAMES_PER_UNIT * start:F0_FRAMES_PER_UNIT * min(start + chunk, T)][None],
-                             phase0) + noise_synth(n_env[:, a:b], gen)
-        phase0 = math.fmod(phase0 + float((_upsample(f0_c, F0_HOP) / SAMPLE_RATE).sum()) * 2 * math.pi, 2 * math.pi)
-        out.append(wav[0].numpy())
-    return np.concatenate(out).astype(np.float32)
+    return np.concatenate(list(synthesise_stream(vocoder, mel, f0_hz, voiced, chunk, seed))).astype(np.float32)
 
 
 def training_f0(item: dict) -> np.ndarray:

@@ -3,8 +3,10 @@
 * :class:`Codes` -- what is transmitted: content units (50 Hz), F0 codes (12.5 Hz) and a
   speaker name, with their rates and bitrate; JSON in and out;
 * :class:`Resynthesiser` -- the shipped models together: :meth:`~Resynthesiser.encode`
-  a waveform, :meth:`~Resynthesiser.decode` codes (any known speaker, F0 shifted in
-  semitones or flattened), :meth:`~Resynthesiser.convert` in one step;
+  a waveform (or :meth:`~Resynthesiser.encode_file` a file, read piece by piece if long),
+  :meth:`~Resynthesiser.decode` codes (any known speaker, F0 shifted in semitones or
+  flattened; :meth:`~Resynthesiser.decode_stream` part by part), :meth:`~Resynthesiser.convert`
+  in one step;
 * :func:`verify_checkpoints` -- every shipped file the pipeline reads, checked against
   the SHA-256 recorded in ``data/checkpoints/SHA256SUMS``.
 
@@ -49,6 +51,8 @@ F0_STATS_BITS = 32
 OWN_VOICE = "(own voice)"
 #: Above this length the speaker is recognised from evenly spaced 10 s excerpts adding up to it.
 SPEAKER_SAMPLE_SECONDS = 60.0
+#: :meth:`Resynthesiser.encode_file` reads a file up to this long whole; a longer one piece by piece from disk.
+STREAM_SECONDS = 60.0
 
 
 def utterance_f0_stats(f0) -> dict | None:
@@ -370,12 +374,22 @@ class Resynthesiser:
         return speaker
 
     def encode(self, wav, speaker: str | None = None, name: str = "waveform") -> Codes:
-        """Waveform (16 kHz mono) -> :class:`Codes`; the speaker is recognised unless given."""
-        from resynth_lib.decoder.codes import utterance_codes
-        try:
-            wav = validate_waveform(wav, name=name)
-        except AudioError as exc:
-            raise PipelineError(str(exc)) from None
+        """Waveform (16 kHz mono) -> :class:`Codes`; the speaker is recognised unless given.
+
+        ``wav`` may also be a checked :class:`~resynth_lib.core.streaming.AudioReader`, whose
+        pieces are read from disk as they are analysed if it is longer than :data:`STREAM_SECONDS`
+        (:meth:`encode_file`).
+        """
+        from resynth_lib.core.streaming import AudioReader
+        from resynth_lib.data.frames import num_frames
+        from resynth_lib.decoder.codes import f0_codes_for
+        if isinstance(wav, AudioReader) and len(wav) <= STREAM_SECONDS * SAMPLE_RATE:
+            wav = wav[0:len(wav)]                                  # short: read whole, checked as an array
+        if not isinstance(wav, AudioReader):
+            try:
+                wav = validate_waveform(wav, name=name)
+            except AudioError as exc:
+                raise PipelineError(str(exc)) from None
         if len(wav) > MAX_SECONDS * SAMPLE_RATE:
             raise PipelineError(f"{name}: {len(wav) / SAMPLE_RATE / 60:.0f} minutes of audio; encode at most "
                                 f"{MAX_SECONDS // 60} minutes at a time (split the file)")
@@ -388,10 +402,43 @@ class Resynthesiser:
         else:
             speaker, own = self.recognise(wav, f0_track=f0_track)
         stats, key = (self.f0_stats, speaker) if own is None else ({**self.f0_stats, OWN_VOICE: own}, OWN_VOICE)
-        units = self.units(wav, desc=f"{name}: units")
-        item = utterance_codes(wav, key, self.quantiser, self.f0_model, stats, units=units, f0_track=f0_track)
-        return Codes(item["units"], item["f0_codes"], speaker, self.quantiser.n_units, self.f0_model.n_codes,
-                     self.speakers, own)
+        T = num_frames(wav)
+        units = self.units(wav, desc=f"{name}: units")[:T].astype(np.int64)
+        f0_codes = f0_codes_for(f0_track, T, self.f0_model, stats, key)
+        return Codes(units, f0_codes, speaker, self.quantiser.n_units, self.f0_model.n_codes, self.speakers, own)
+
+    def encode_file(self, path, speaker: str | None = None, name: str | None = None) -> Codes:
+        """A sound file (any rate, any channels) -> :class:`Codes`, read piece by piece if it is long.
+
+        A file up to :data:`STREAM_SECONDS` is read whole and goes through :meth:`encode`; a
+        longer one is checked in one pass and then analysed from disk in pieces
+        (:class:`~resynth_lib.core.streaming.AudioReader`), so memory does not grow with its
+        length. Unusable files and files over :data:`MAX_SECONDS` raise :class:`PipelineError`.
+        Taught in notebook 07 (``07_resynthesis_conversion_codec``).
+
+        Example
+        -------
+        >>> import tempfile
+        >>> from resynth_lib.core.audio import save_audio
+        >>> from resynth_lib.data.corpus import load_corpus
+        >>> r, wav = Resynthesiser(), load_corpus().utterances(split="test", speaker="awb")[0].waveform()
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     codes = r.encode_file(save_audio(Path(tmp) / "in.flac", wav))
+        >>> codes.speaker, len(codes.units) == len(wav) // 320
+        ('awb', True)
+        """
+        from resynth_lib.core.audio import load_audio
+        from resynth_lib.core.streaming import AudioReader
+        name = str(path) if name is None else name
+        try:
+            reader = AudioReader(path)
+            if reader.seconds > MAX_SECONDS:
+                raise PipelineError(f"{name}: {reader.seconds / 60:.0f} minutes of audio; encode at most "
+                                    f"{MAX_SECONDS // 60} minutes at a time (split the file)")
+            wav = load_audio(path) if reader.seconds <= STREAM_SECONDS else reader.check()
+        except AudioError as exc:
+            raise PipelineError(str(exc)) from None
+        return self.encode(wav, speaker=speaker, name=name)
 
     def f0_track(self, wav, desc: str | None = None) -> np.ndarray:
         """The course tracker's F0 (5 ms frames); a long file in pieces, judging silence against the whole file."""
@@ -462,7 +509,25 @@ class Resynthesiser:
         """:class:`Codes` -> waveform, as ``speaker`` (default: the codes' own), F0 moved by ``f0_shift`` semitones.
 
         A shifted or flattened contour is quantised again (notebook 04's VQ-VAE), so the F0
-        codes the decoder reads and the decoded F0 contour it is given agree.
+        codes the decoder reads and the decoded F0 contour it is given agree. The parts of
+        :meth:`decode_stream`, joined.
+        """
+        return np.concatenate(list(self.decode_stream(codes, speaker, f0_shift, f0_flat)))
+
+    def decode_stream(self, codes: Codes, speaker: str | None = None, f0_shift: float = 0.0, f0_flat: bool = False):
+        """:meth:`decode`, part by part: checks the codes and options now, then returns an iterator of waveform parts.
+
+        Each part is final when it comes (the decoders cross-fade their pieces on the fly),
+        so ``resynth decode`` writes it to disk at once and never holds the whole output
+        (:func:`~resynth_lib.core.streaming.write_audio_stream`). Taught in notebook 07
+        (``07_resynthesis_conversion_codec``).
+
+        Example
+        -------
+        >>> r = Resynthesiser()
+        >>> codes = Codes(units=np.full(600, 7), f0_codes=np.full(150, 5), speaker="slt", n_units=500)   # 12 s
+        >>> [len(part) / 16000 for part in r.decode_stream(codes)]                   # 5 s at a time
+        [5.0, 5.0, 2.0]
         """
         from resynth_lib.pitch.f0_vqvae import quantise_contour
         self.check_codes(codes)
@@ -473,7 +538,8 @@ class Resynthesiser:
         if f0_shift or f0_flat:
             f0_codes = quantise_contour(self.f0_model, f0_hz, stats, key)[:len(codes.f0_codes)]
         item = {"units": codes.units, "f0_codes": f0_codes, "speaker": self.speakers.index(speaker), "f0_hz": f0_hz}
-        return self.decoder(item)
+        stream = getattr(self.decoder, "stream", None)      # a decoder without one gives its whole output as one part
+        return stream(item) if stream is not None else iter([self.decoder(item)])
 
     def convert(self, wav, to: str, name: str = "waveform", **decode_kw) -> np.ndarray:
         """Encode ``wav`` and decode it as speaker ``to``."""

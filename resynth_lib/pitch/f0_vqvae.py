@@ -150,6 +150,26 @@ class F0VQVAE(nn.Module):
 
 
 # ------------------------------------------------------------------ inference and evaluation
+#: A long contour is coded and decoded in pieces of this many 5 ms frames (60 s) with this much context on each
+#: side (2.56 s, beyond the encoder's and decoder's receptive fields), so memory does not grow with its length.
+CHUNK_FRAMES, CONTEXT_FRAMES = 12_000, 512
+
+
+@torch.no_grad()
+def _in_pieces(run, n: int, chunk: int, context: int, scale: int = 1) -> torch.Tensor:
+    """``run(lo, hi)`` on steps ``lo..hi`` of ``n`` (``scale`` outputs per step), in pieces with context, concatenated.
+
+    One call when ``n`` fits in a piece and its context, so short inputs get exactly the one-pass result.
+    """
+    if n <= chunk + 2 * context:
+        return run(0, n)
+    kept = []
+    for start in range(0, n, chunk):
+        lo, hi = max(0, start - context), min(n, start + chunk + context)
+        kept.append(run(lo, hi)[scale * (start - lo):scale * (min(n, start + chunk) - lo)])
+    return torch.cat(kept)
+
+
 @torch.no_grad()
 def _codes_and_recon(model, contour, voiced):
     """Codes and reconstruction of one whole utterance (zero-padded to a multiple of 16)."""
@@ -165,7 +185,8 @@ def _codes_and_recon(model, contour, voiced):
 def quantise_contour(model: F0VQVAE, f0_hz, stats: dict, speaker: str) -> np.ndarray:
     """F0 in Hz (0 or NaN = unvoiced, 5 ms frames) -> code indices at 12.5 Hz, ``(ceil(T / 16),)``.
 
-    Taught in notebook 04b (``04b_f0_vqvae``).
+    A contour longer than a minute is coded in pieces of :data:`CHUNK_FRAMES` with
+    :data:`CONTEXT_FRAMES` of context (memory stays flat). Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -175,7 +196,14 @@ def quantise_contour(model: F0VQVAE, f0_hz, stats: dict, speaker: str) -> np.nda
     """
     model.eval()
     z, voiced = _normalise(f0_hz, stats, speaker)
-    return _codes_and_recon(model, z, voiced)[0]
+    T = len(z)
+    n = -(-T // model.downsample) * model.downsample
+    x = torch.zeros(1, 2, n)
+    x[0, 0, :T] = torch.as_tensor(np.asarray(z, np.float32))
+    x[0, 1, :T] = torch.as_tensor(np.asarray(voiced, np.float32))
+    down = model.downsample
+    return _in_pieces(lambda lo, hi: model.encode(x[..., down * lo:down * hi])[0], n // down,
+                      CHUNK_FRAMES // down, CONTEXT_FRAMES // down).numpy()
 
 
 @torch.no_grad()
@@ -184,7 +212,8 @@ def decode_to_hz(model: F0VQVAE, codes, voiced_mask, stats: dict, speaker: str) 
 
     The VQ-VAE codes pitch, not voicing (as in the paper, it reconstructs F0 on voiced
     frames), so the ORIGINAL voiced/unvoiced mask decides where the output is voiced; its
-    length sets the output length. Taught in notebook 04b (``04b_f0_vqvae``).
+    length sets the output length. Long inputs are decoded in pieces with context, as in
+    :func:`quantise_contour`. Taught in notebook 04b (``04b_f0_vqvae``).
 
     Example
     -------
@@ -199,7 +228,9 @@ def decode_to_hz(model: F0VQVAE, codes, voiced_mask, stats: dict, speaker: str) 
     if codes.shape[1] * model.downsample < len(voiced):
         raise ValueError(f"{codes.shape[1]} codes cover {codes.shape[1] * model.downsample} frames, "
                          f"fewer than the mask's {len(voiced)}")
-    values = model.decode_codes(codes)[0, :len(voiced)].numpy()
+    down = model.downsample
+    values = _in_pieces(lambda lo, hi: model.decode_codes(codes[:, lo:hi])[0], codes.shape[1], CHUNK_FRAMES // down,
+                        CONTEXT_FRAMES // down, scale=down)[:len(voiced)].numpy()
     return normalise.denormalise_f0(values, stats, speaker, voiced=voiced)
 
 

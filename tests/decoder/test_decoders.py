@@ -105,3 +105,49 @@ def test_hifigan_in_chunks_matches_one_piece():
     assert whole.shape == pieces.shape == (320 * len(units),)
     a, b = log_mel(whole, hop_length=320), log_mel(pieces, hop_length=320)
     assert np.abs(a - b).mean() < 0.1 * np.abs(a - a.mean()).mean()
+
+
+def _crossfade_whole(n_frames, span, chunk, overlap):
+    """The cross-fade as it was before streaming: whole output and weight arrays (the reference)."""
+    out, weight, fade = np.zeros(n_frames * 320, np.float32), np.zeros(n_frames * 320, np.float32), overlap * 320
+    for start in range(0, n_frames, chunk):
+        lo, hi = max(0, start - overlap), min(n_frames, start + chunk + overlap)
+        piece = span(lo, hi)
+        w = np.ones(len(piece), np.float32)
+        if lo > 0 and fade:
+            w[:fade] = np.linspace(0, 1, fade, dtype=np.float32)
+        if hi < n_frames and fade:
+            w[-fade:] = np.linspace(1, 0, fade, dtype=np.float32)
+        out[lo * 320:hi * 320] += w * piece
+        weight[lo * 320:hi * 320] += w
+    return out / np.maximum(weight, 1e-6)
+
+
+@pytest.mark.parametrize("n_frames,chunk,overlap", [(103, 20, 4), (100, 20, 0), (37, 4, 8), (10, 500, 8)])
+def test_the_streamed_crossfade_is_the_whole_one_bit_for_bit(n_frames, chunk, overlap):
+    from resynth_lib.decoder.decoders import crossfade_stream
+    def span(lo, hi):                     # the same noise for the same span, whoever asks
+        return np.random.default_rng(lo * 1000 + hi).standard_normal(320 * (hi - lo)).astype(np.float32)
+    parts = list(crossfade_stream(n_frames, span, chunk, overlap))
+    assert np.array_equal(np.concatenate(parts), _crossfade_whole(n_frames, span, chunk, overlap))
+    assert max(len(p) for p in parts) <= 320 * (chunk + 2 * overlap)
+
+
+@pytest.mark.parametrize("stage", ["harmonic-noise", "griffin-lim"])
+def test_a_long_item_streams_to_the_numbers_of_the_whole_mel(stage, frame_rate):
+    """Three acoustic-model chunks go through the waveform stage piece by piece: the same samples, no click."""
+    r = frame_rate[f"acoustic+{stage}"]
+    from resynth_lib.pipeline.resynthesiser import Codes
+    codes = r.encode(load_corpus().utterances(split="valid")[0].waveform(), speaker="rms")
+    n = len(codes.units) // 4 * 4
+    reps = -(-3200 // n)                                     # over 3000 frames: three chunks of the acoustic model
+    units, f0c = np.tile(codes.units[:n], reps), np.tile(codes.f0_codes[:n // 4], reps)
+    item = {"units": units, "f0_codes": f0c, "speaker": 2, "f0_hz": r.decoded_f0(Codes(units, f0c, "rms"))}
+    mel, voiced = r.decoder.mel(item)
+    whole = r.decoder.waveform(mel, item["f0_hz"], (voiced > 0.5).astype(np.float32))
+    streamed = np.concatenate(list(r.decoder.stream(item)))
+    assert streamed.shape == whole.shape == (320 * len(units),)
+    assert np.array_equal(streamed, whole)
+    jumps = np.abs(np.diff(streamed))
+    at_chunks = jumps[np.arange(1500, len(units), 1500) * 320 - 1]        # where the acoustic model's chunks meet
+    assert at_chunks.max() <= np.quantile(jumps, 0.999)

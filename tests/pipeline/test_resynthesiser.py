@@ -144,3 +144,49 @@ def test_a_long_file_is_encoded_in_pieces_exactly_as_in_one_pass(r):
     assert np.array_equal(pieces.units, whole["units"])
     assert np.array_equal(pieces.f0_codes, whole["f0_codes"])
     assert len(P.speaker_excerpt(np.zeros(16000 * 600, np.float32))) == 60 * 16000
+
+
+def test_decode_streams_to_disk_the_numbers_of_the_in_memory_decode(r, utt, tmp_path, capsys):
+    codes = r.encode(utt.waveform())
+    (tmp_path / "c.json").write_text(codes.to_json())
+    assert _run(capsys, "decode", str(tmp_path / "c.json"), "-o", str(tmp_path / "o.wav"), "--speaker", "slt")[0] == 0
+    streamed, rate = sf.read(str(tmp_path / "o.wav"), dtype="float32")
+    in_memory = np.clip(r.decode(codes, speaker="slt"), -1, 1)
+    assert rate == 16000 and streamed.shape == in_memory.shape
+    assert np.abs(streamed - in_memory).max() <= 1.01 / 32768               # 16-bit rounding, nothing more
+    assert np.array_equal(np.concatenate(list(r.decode_stream(codes, speaker="slt"))), r.decode(codes, speaker="slt"))
+
+
+def test_a_failed_decode_leaves_the_output_as_it_was(r, utt, tmp_path, capsys, monkeypatch):
+    (tmp_path / "c.json").write_text(r.encode(utt.waveform()).to_json())
+    (tmp_path / "old.wav").write_bytes(b"keep me")
+
+    def failing(item):
+        yield np.zeros(16000, np.float32)
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(PC, "_resynthesiser", lambda decoder=None: r)
+    monkeypatch.setattr(r.decoder, "stream", failing)
+    code, err = _run(capsys, "decode", str(tmp_path / "c.json"), "-o", str(tmp_path / "old.wav"), "--force")
+    assert code == PC.EXIT_INPUT and "No space left" in err
+    code, err = _run(capsys, "decode", str(tmp_path / "c.json"), "-o", str(tmp_path / "new.wav"))
+    assert code == PC.EXIT_INPUT
+
+    def interrupted(item):
+        yield np.zeros(16000, np.float32)
+        raise KeyboardInterrupt                                 # Ctrl-C half-way
+    monkeypatch.setattr(r.decoder, "stream", interrupted)
+    code, err = _run(capsys, "decode", str(tmp_path / "c.json"), "-o", str(tmp_path / "old.wav"), "--force")
+    assert code == PC.EXIT_INTERRUPTED and "interrupted" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json", "old.wav"]
+    assert (tmp_path / "old.wav").read_bytes() == b"keep me"
+
+
+def test_a_long_file_is_read_from_disk_in_pieces_to_the_same_codes(r, tmp_path):
+    wav = np.concatenate([u.waveform() for u in load_corpus().utterances(split="test")[:24]]).astype(np.float32)
+    assert len(wav) > P.STREAM_SECONDS * 16000                 # read piece by piece, not whole
+    path = _write(tmp_path / "long.flac", wav)
+    from resynth_lib.core.audio import load_audio
+    assert r.encode_file(path, speaker="awb") == r.encode(load_audio(path), speaker="awb")
+    from resynth_lib.core.streaming import AudioReader
+    short = _write(tmp_path / "short.wav", wav[:16000 * 5])              # a short reader is read whole
+    assert r.encode(AudioReader(short), speaker="awb") == r.encode(load_audio(short), speaker="awb")

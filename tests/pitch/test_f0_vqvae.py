@@ -188,3 +188,19 @@ def test_shipped_checkpoint_reproduces_its_record(shipped):
     decoded = vqvae.decode_to_hz(model, codes, voiced, stats, speaker)
     assert np.all(decoded[~voiced] == 0) and np.all(decoded[voiced] > 0)
     assert f0_vqvae_train.f0_errors(f0, decoded)["gpe"] < 0.05
+
+
+def test_a_long_contour_is_coded_and_decoded_in_pieces_as_in_one_pass(monkeypatch):
+    """Pieces with 512 frames of context on each side give the codes and contour of one pass (memory stays flat)."""
+    from resynth_lib.core.config import CHECKPOINT_DIR
+    from resynth_lib.pitch.normalise import load_f0_stats
+    model, stats = vqvae.load_f0_vqvae(), load_f0_stats(CHECKPOINT_DIR.parent / "f0_stats.json")
+    t = np.arange(20_000)
+    f0 = np.where((t // 37) % 5 == 0, 0.0, 120 * 2 ** (np.sin(t / 150) / 3))          # 100 s, with unvoiced gaps
+    monkeypatch.setattr(vqvae, "CHUNK_FRAMES", 10 ** 9)
+    whole = vqvae.quantise_contour(model, f0, stats, "awb")
+    whole_hz = vqvae.decode_to_hz(model, whole, f0 > 0, stats, "awb")
+    monkeypatch.setattr(vqvae, "CHUNK_FRAMES", 1600)                      # 12 pieces
+    pieces = vqvae.quantise_contour(model, f0, stats, "awb")
+    assert np.array_equal(pieces, whole)
+    np.testing.assert_allclose(vqvae.decode_to_hz(model, pieces, f0 > 0, stats, "awb"), whole_hz, rtol=1e-5)
