@@ -30,7 +30,8 @@ def _voiced(f0):
 
 
 def plot_f0_contours(contours: Mapping[str, np.ndarray], ax=None, styles: Mapping[str, dict] | None = None,
-                     median_in_label: bool = False, ylabel: str = "Hz", title: str | None = None,
+                     median_in_label: bool = False, ylabel: str = "Hz", xlabel: str | None = "time (s)",
+                     title: str | None = None,
                      legend_fontsize: float = 8, figsize=(11, 2.8)):
     """F0 contours against time, one line per labelled contour, unvoiced frames left blank.
 
@@ -53,7 +54,8 @@ def plot_f0_contours(contours: Mapping[str, np.ndarray], ax=None, styles: Mappin
         label = f"{name}: median {np.median(f0[f0 > 0]):.0f} Hz" if median_in_label else name
         ax.plot(np.arange(len(f0)) * FRAME_S, _voiced(f0), **({"lw": 1} | styles.get(name, {})), label=label)
     ax.set_ylabel(ylabel)
-    ax.set_xlabel("time (s)")
+    if xlabel:
+        ax.set_xlabel(xlabel)
     ax.legend(fontsize=legend_fontsize)
     if title is not None:
         ax.set_title(title, fontsize=8)
