@@ -97,6 +97,30 @@ def plot_em_curve_1d(x, weights, means, covariances, log_likelihoods, grid=None)
     return fig
 
 
+def plot_em_step(X, resp, means, covariances, title: str = ""):
+    """2-D points coloured by their responsibilities (a mix of the components' colours) and each component's ellipse.
+
+    Used in notebook 01 (``01_latent_factors_and_gmms``, the EM explorer): ``resp`` (n, K) from an E-step,
+    ``means`` (K, 2) and ``covariances`` (K, 2, 2) the parameters at that step; ellipses at 2 standard deviations.
+
+    Example
+    -------
+    >>> fig = plot_em_step(np.zeros((3, 2)), np.full((3, 2), 0.5), np.zeros((2, 2)), np.stack([np.eye(2)] * 2),
+    ...                    title="K=2, EM step 0/0")
+    >>> len(fig.axes[0].patches), fig.axes[0].get_title()
+    (2, 'K=2, EM step 0/0')
+    >>> plt.close("all")
+    """
+    colors = plt.cm.tab10(np.arange(len(means)))
+    fig, ax = plt.subplots(figsize=(6.5, 4.6))
+    ax.scatter(X[:, 0], X[:, 1], c=resp @ colors[:, :3], s=8)
+    for mean, cov, color in zip(means, covariances, colors):
+        covariance_ellipse(ax, mean, cov, color)
+    ax.set_title(title)
+    ax.set_aspect("equal")
+    return fig
+
+
 def plot_pooled_f0_mixture(log_f0, speaker_of_frame, speakers: Sequence[str], weights, means, variances,
                            f0_range=(60.0, 400.0), n_bins: int = 80,
                            title: str = "pooled F0 of four speakers, and the 4 GMM components fitted to it"):
