@@ -17,6 +17,11 @@ with the shipped phone recogniser, the phone error rate of:
 
 The gap between the continuous row and a unit row is what quantisation costs the decoder.
 
+``centroids`` feeds the shipped unit ids, but each enters as its k-means centroid (the
+normalised feature vector the unit stands for, a frozen table of 500 rows) through a
+learnt linear map, instead of as a free embedding learnt from scratch: the same
+information as the shipped model, with nearby units starting nearby.
+
 ``learned-vq`` (an experiment, not the shipped design) trains the units *for the decoder*:
 a learnt linear map of the same features, then the nearest of 500 code vectors that start
 as the shipped k-means centroids (so step 0 gives exactly the shipped units), trained with
@@ -101,7 +106,7 @@ def code_entropy(codes: np.ndarray, n: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1600)
-    parser.add_argument("--rows", nargs="*", default=["continuous"], choices=("continuous", "learned-vq"),
+    parser.add_argument("--rows", nargs="*", default=["continuous"], choices=("continuous", "learned-vq", "centroids"),
                         help="which trained oracle rows to add (default: continuous)")
     parser.add_argument("--vq-weight", type=float, default=0.1, help="weight of the VQ terms beside the mel L1")
     parser.add_argument("--acoustic", nargs="*", default=["500=data/checkpoints/acoustic.pt"],
@@ -131,6 +136,11 @@ def main() -> None:
             acoustic_train.AcousticModel = lambda n_units, **kw: FeatureTableModel(table, **kw)  # the loop builds it
             trained["continuous"] = acoustic_train.train_acoustic(as_ids(train), as_ids(valid), steps=args.steps,
                                                                   n_speakers=4, model_kw={"n_units": len(table)})
+        if "centroids" in args.rows:
+            centroids = (torch.as_tensor(quantiser.centroids) - raw.mean(0)) / (raw.std(0) + 1e-5)
+            acoustic_train.AcousticModel = lambda n_units, **kw: FeatureTableModel(centroids, **kw)
+            trained["centroids"] = acoustic_train.train_acoustic(train, valid, steps=args.steps, n_speakers=4,
+                                                                 model_kw={"n_units": len(centroids)})
         if "learned-vq" in args.rows:
             acoustic_train.AcousticModel = lambda n_units, **kw: LearnedVQModel(raw, quantiser.centroids, **kw)
 
@@ -163,6 +173,11 @@ def main() -> None:
         oracle, history = trained["continuous"]
         rows.append(("continuous CPC GRU 2 features -> acoustic model -> harmonic-noise",
                      per_of(lambda d: predict(oracle, d["frame_ids"], d["f0_codes"], d["speaker"], d["f0_hz"])),
+                     f"{history['valid_mel_l1'][-1]:.3f}"))
+    if "centroids" in trained:
+        cmodel, history = trained["centroids"]
+        rows.append(("K=500 unit ids, each entering as its k-means centroid -> acoustic model -> harmonic-noise",
+                     per_of(lambda d: predict(cmodel, d["units"], d["f0_codes"], d["speaker"], d["f0_hz"])),
                      f"{history['valid_mel_l1'][-1]:.3f}"))
     kmeans_bits = code_entropy(np.concatenate([d["units"] for d in valid]), 500)
     if "learned-vq" in trained:

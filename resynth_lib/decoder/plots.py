@@ -157,3 +157,30 @@ def plot_harmonic_noise_frame(loss_steps, losses, harmonic_envelope, noise_envel
     axes[1].set_title(f"frame {frame} (5 ms frames)")
     fig.tight_layout()
     return fig
+
+
+def plot_per_ladder(rows: Mapping[str, float], title: str = ""):
+    """One horizontal bar per system, its phone error rate, best at the top: oracle rows read as a ladder.
+
+    Used in notebook 06d (``06d_harmonic_noise_and_choice``, where the default decoder loses
+    phones): ``rows`` maps a row's name to its PER (a fraction). The step from one bar to
+    the next is what one stage loses.
+
+    Example
+    -------
+    >>> fig = plot_per_ladder({"ground truth": 0.10, "ground-truth log-mel -> stage": 0.15, "units -> decoder": 0.26})
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()][0]
+    'ground truth'
+    >>> plt.close("all")
+    """
+    names, pers = list(rows), [100 * float(v) for v in rows.values()]
+    fig, ax = plt.subplots(figsize=(10, 0.5 + 0.45 * len(names)))
+    ax.barh(np.arange(len(names)), pers, color="tab:blue")
+    for y, p in enumerate(pers):
+        ax.text(p + 0.3, y, f"{p:.1f} %", va="center", fontsize=8)
+    ax.set_yticks(np.arange(len(names)), names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("phone error rate (%)")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
