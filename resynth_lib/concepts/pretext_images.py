@@ -363,7 +363,7 @@ def format_few_label_table(results: dict) -> str:
     Example
     -------
     >>> res = {"per_class": [1], "mean": {"pixel probe": np.array([0.5])}, "std": {"pixel probe": np.array([0.1])}}
-    >>> print(format_few_label_table(res))
+    >>> print(format_few_label_table(res))  # doctest: +NORMALIZE_WHITESPACE
     method                  1/class
     pixel probe         0.500±0.100
     """

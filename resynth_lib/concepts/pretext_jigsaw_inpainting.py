@@ -1,4 +1,4 @@
-"""Two more pretext tasks on the digits: solve a jigsaw, fill in a hole.
+"""Three more pretext tasks on the digits: solve a jigsaw, fill in a hole, shade a line drawing.
 
 Taught in notebook 02 (``02_self_supervised_pretext_tasks``), beside the rotation task of
 :mod:`resynth_lib.concepts.pretext_images`. Both train the same :class:`DigitEncoder`, so
@@ -13,6 +13,14 @@ Taught in notebook 02 (``02_self_supervised_pretext_tasks``), beside the rotatio
 * **Inpainting** (Pathak et al., 2016, "context encoders"): blank one quarter of the image
   and ask the network to paint it back from the other three (a squared error on the
   hidden pixels only). To fill in the bottom of a "2" it has to recognise the "2".
+* **Colourisation**, the grey-level analogue (Zhang et al., 2016 predict a photograph's
+  colours from its grey level: "the top from the bottom"). The digits have no colour, so we
+  remove what they do have beyond a line drawing: the input is the digit *binarised* at
+  half intensity (:func:`binarise`), the target its grey levels. The grey levels of these
+  8x8 digits are how much of each pixel the pen covered when 32x32 bitmaps were reduced, so
+  restoring them needs to know where the strokes of the digit run. (The other analogue,
+  colouring a grey digit by a known function of its strokes, would ask for something
+  computable from the input, not hidden from it.)
 
 Example
 -------
@@ -124,6 +132,9 @@ def _pretrain(task: str, train_images, steps: int, seed: int, width: int, batch_
                 logits = model(shuffle_quarters(batch, label))
                 loss = nn.functional.cross_entropy(logits, label)
                 return _update(loss, {"accuracy": (logits.argmax(1) == label).float().mean().item()})
+            if task == "colourisation":
+                shaded = torch.sigmoid(model(binarise(batch))).reshape(batch.shape)
+                return _update(((shaded - batch) ** 2).mean(), {})
             holed, mask = blank_quarter(batch, torch.randint(4, (batch_size,), generator=generator))
             painted = torch.sigmoid(model(holed)).reshape(batch.shape)
             loss = ((painted - batch) ** 2 * mask).sum() / mask.sum()
@@ -176,6 +187,53 @@ def pretrain_inpainting(train_images, steps: int = 1000, seed: int = 0, width: i
     return _pretrain("inpainting", train_images, steps, seed, width, batch_size, lr, progress)
 
 
+def binarise(images, threshold: float = 0.5) -> torch.Tensor:
+    """The line drawing of each image: 1 where the grey level exceeds ``threshold``, else 0.
+
+    The input of the colourisation pretext task (the grey levels are what it must predict).
+    Taught in notebook 02 (``02_self_supervised_pretext_tasks``).
+
+    Example
+    -------
+    >>> binarise(np.array([[[[0.0, 0.3], [0.6, 1.0]]]]))[0, 0].tolist()
+    [[0.0, 0.0], [1.0, 1.0]]
+    """
+    return (_tensor(images) > threshold).float()
+
+
+def pretrain_colourisation(train_images, steps: int = 1000, seed: int = 0, width: int = 16, batch_size: int = 64,
+                           lr: float = 1e-3, progress: bool = True):
+    """Train a :class:`PretextNet` to paint the grey levels back onto each binarised image.
+
+    The input is :func:`binarise`'s line drawing; the loss the mean squared error over all
+    pixels of the sigmoid output against the grey image. Returns ``(model, history)``; the
+    encoder is ``model.encoder``. Taught in notebook 02 (``02_self_supervised_pretext_tasks``).
+
+    Example
+    -------
+    >>> from resynth_lib.concepts.pretext_images import load_digit_splits
+    >>> model, h = pretrain_colourisation(load_digit_splits()[0], steps=40, seed=0, progress=False)
+    >>> bool(np.mean(h["loss"][-5:]) < h["loss"][0])
+    True
+    """
+    return _pretrain("colourisation", train_images, steps, seed, width, batch_size, lr, progress)
+
+
+@torch.no_grad()
+def colourise(model: PretextNet, images) -> np.ndarray:
+    """The model's grey levels for the binarised ``images``: ``(n, 1, H, W)`` in [0, 1].
+
+    Taught in notebook 02 (``02_self_supervised_pretext_tasks``).
+
+    Example
+    -------
+    >>> colourise(PretextNet(64, DigitEncoder(width=8)).eval(), np.ones((2, 1, 8, 8))).shape
+    (2, 1, 8, 8)
+    """
+    binary = binarise(images)
+    return torch.sigmoid(model.eval()(binary)).reshape(binary.shape).numpy()
+
+
 @torch.no_grad()
 def inpaint(model: PretextNet, images, which) -> np.ndarray:
     """The model's paintings: ``images`` with quarter ``which[i]`` replaced by the model's guess.
@@ -194,4 +252,4 @@ def inpaint(model: PretextNet, images, which) -> np.ndarray:
 
 
 __all__ = ["ORDERS", "shuffle_quarters", "blank_quarter", "PretextNet", "pretrain_jigsaw", "pretrain_inpainting",
-           "inpaint"]
+           "inpaint", "binarise", "pretrain_colourisation", "colourise"]

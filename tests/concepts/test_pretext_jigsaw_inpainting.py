@@ -37,3 +37,15 @@ def test_both_pretext_tasks_learn_and_give_a_probeable_encoder():
     assert set(res["mean"]) == {"rotation probe", "inpainting probe", "random-encoder probe", "pixel probe",
                                 "from scratch"}
     assert all(0.1 < float(v[0]) <= 1.0 for v in res["mean"].values())
+
+
+def test_binarised_input_loses_the_grey_levels_and_colourisation_restores_some():
+    train_x, _, test_x, _ = PI.load_digit_splits()
+    binary = PJI.binarise(test_x).numpy()
+    assert set(np.unique(binary)) == {0.0, 1.0}
+    grey = (test_x > 0) & (test_x < 1)
+    assert grey.mean() > 0.1                                               # the digits do have grey levels
+    assert np.array_equal(PJI.binarise(binary).numpy(), binary)            # nothing left to lose
+    model, h = PJI.pretrain_colourisation(train_x, steps=300, seed=0, progress=False)
+    shaded = PJI.colourise(model, test_x[:200])
+    assert ((shaded - test_x[:200]) ** 2).mean() < 0.7 * ((binary[:200] - test_x[:200]) ** 2).mean()
