@@ -77,8 +77,8 @@ def main() -> None:
              "recognisers fitted on the train split; the coder's blend chosen on the valid split. Goals (issue 19): "
              "PNMI >= 0.65, unit-id CTC PER <= 15 %, <= 365 bit/s on disk. More k-means variants (layer, K, "
              "normalisation, context), with PNMI and entropy estimates only: `unit_sweep.md`. The unit-id recognisers were "
-             "trained for the epochs shown; longer training lowers their PER (K=500: 18.8 % after 30 epochs, the "
-             "figure below after 60), so rows with fewer epochs are upper bounds.", "",
+             "trained for the epochs shown; longer training lowers their PER (K=500: 18.8 % after 30 epochs, 15.8 % after 60, the "
+             "figure below after 100), so rows with fewer epochs are upper bounds.", "",
              "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     lines += ["| " + " | ".join(str(row[k]) for k in keys) + " |" for row in rows]
     out = ROOT / "benchmarks" / "results" / "unit_study.md"
