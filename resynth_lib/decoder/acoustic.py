@@ -103,6 +103,37 @@ class ResidualConv(nn.Module):
         return x + self.drop(self.conv2(torch.nn.functional.gelu(self.conv1(self.norm(x)))))
 
 
+class CentroidEmbedding(nn.Module):
+    """Unit ids -> a learnt linear map of each unit's k-means centroid (a frozen table), instead of a free vector.
+
+    Units whose centroids are close start close, so a unit seen rarely in training borrows
+    from its neighbours. It holds the same information as an ``nn.Embedding`` (the id);
+    :meth:`as_embedding` folds it into one, so the shipped model is a plain
+    :class:`AcousticModel`. ``centroids`` should be standardised feature vectors. Taught in
+    notebook 06c (``06c_frame_rate_decoder``).
+
+    Example
+    -------
+    >>> emb = CentroidEmbedding(np.eye(3, dtype=np.float32), dim=4)
+    >>> ids = torch.tensor([[0, 2, 2]])
+    >>> bool(torch.allclose(emb(ids), emb.as_embedding()(ids)))
+    True
+    """
+
+    def __init__(self, centroids, dim: int):
+        super().__init__()
+        self.table = nn.Embedding.from_pretrained(torch.as_tensor(np.asarray(centroids, np.float32)), freeze=True)
+        self.map = nn.Linear(self.table.embedding_dim, dim)
+
+    def forward(self, ids):
+        return self.map(self.table(ids))
+
+    @torch.no_grad()
+    def as_embedding(self) -> nn.Embedding:
+        """The equivalent ``nn.Embedding`` (one row per unit: the map applied to its centroid)."""
+        return nn.Embedding.from_pretrained(self.map(self.table.weight).clone(), freeze=False)
+
+
 class AcousticModel(nn.Module):
     """Codes -> ``(mel (B, T, 80), voicing logits (B, T, 4))`` at the unit rate.
 
@@ -110,7 +141,10 @@ class AcousticModel(nn.Module):
     ``dim`` (unit embedding width; F0 codes and speaker get half each), ``channels``
     (convolution width), ``hidden`` (GRU width per direction), ``n_mels``, ``dropout``
     (in the convolutions, before the GRU and before the output layer: the training split
-    has only 176 sentences, and without it the model learns them by heart).
+    has only 176 sentences, and without it the model learns them by heart), and
+    ``unit_vectors`` (optional ``(n_units, D)`` standardised k-means centroids: the units
+    then enter through a :class:`CentroidEmbedding`, folded into a plain embedding by
+    :meth:`fold_unit_vectors` before saving).
 
     Inputs: ``units (B, T)``, ``f0_codes (B, ceil(T / 4))``, ``speakers (B,)`` and
     ``f0_hz (B, 4 T)``, the contour decoded from the F0 codes
@@ -127,11 +161,12 @@ class AcousticModel(nn.Module):
     """
 
     def __init__(self, n_units: int = 100, n_f0_codes: int = 20, n_speakers: int = 4, dim: int = 128,
-                 channels: int = 256, hidden: int = 128, n_mels: int = N_MELS, dropout: float = 0.1):
+                 channels: int = 256, hidden: int = 128, n_mels: int = N_MELS, dropout: float = 0.1,
+                 unit_vectors=None):
         super().__init__()
         self.config = {"n_units": n_units, "n_f0_codes": n_f0_codes, "n_speakers": n_speakers, "dim": dim,
                        "channels": channels, "hidden": hidden, "n_mels": n_mels, "dropout": dropout}
-        self.units = nn.Embedding(n_units, dim)
+        self.units = nn.Embedding(n_units, dim) if unit_vectors is None else CentroidEmbedding(unit_vectors, dim)
         self.f0_codes = nn.Embedding(n_f0_codes, dim // 2)
         self.speaker = nn.Embedding(n_speakers, dim // 2)
         self.inp = nn.Conv1d(2 * dim + F0_FRAMES_PER_UNIT, channels, 5, padding=2)
@@ -139,6 +174,12 @@ class AcousticModel(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.rnn = nn.GRU(channels, hidden, num_layers=2, batch_first=True, bidirectional=True)
         self.out = nn.Linear(2 * hidden + channels, n_mels + F0_FRAMES_PER_UNIT)
+
+    def fold_unit_vectors(self) -> "AcousticModel":
+        """Replace a :class:`CentroidEmbedding` by the plain embedding it computes (same outputs); returns self."""
+        if isinstance(self.units, CentroidEmbedding):
+            self.units = self.units.as_embedding()
+        return self
 
     def forward(self, units, f0_codes, speakers, f0_hz):
         T = units.shape[1]
@@ -211,4 +252,4 @@ def load_acoustic_model(path=None) -> AcousticModel:
                         "train one with `resynth train acoustic`")
 
 
-__all__ = ["mel_target", "voicing_target", "AcousticModel", "predict_stream", "predict", "load_acoustic_model"]
+__all__ = ["mel_target", "voicing_target", "CentroidEmbedding", "AcousticModel", "predict_stream", "predict", "load_acoustic_model"]

@@ -94,6 +94,21 @@ def corrupt_units(units: torch.Tensor, rate: float, n_units: int, generator=None
     return torch.where(hit, torch.randint(0, n_units, units.shape, generator=generator), units)
 
 
+def standardised_centroids(n_units: int = 500) -> np.ndarray:
+    """The shipped ``units_ssl_k<n_units>.npz`` centroids, standardised per dimension by the centroids' own mean and spread.
+
+    What ``resynth train acoustic --unit-init centroids`` feeds a
+    :class:`~resynth_lib.decoder.acoustic.CentroidEmbedding` (notebook 06c).
+
+    >>> c = standardised_centroids(100)
+    >>> c.shape, bool(abs(c.mean()) < 1e-4)
+    ((100, 128), True)
+    """
+    from resynth_lib.content.units import load_quantiser
+    c = load_quantiser(source="ssl", n_units=n_units).centroids
+    return ((c - c.mean(0)) / (c.std(0) + 1e-5)).astype(np.float32)
+
+
 def acoustic_loss(model: AcousticModel, batch) -> dict:
     """``{"mel": L1 of log-mel, "voicing": BCE of the 5 ms decisions, "total": mel + 0.2 voicing}``.
 
@@ -262,6 +277,9 @@ def main(argv=None) -> int:
     parser.add_argument("--hidden", type=int, default=128, help="GRU width per direction")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--dropout", type=float, default=0.1, help="dropout in the network (default 0.1)")
+    parser.add_argument("--unit-init", choices=("free", "centroids"), default="free",
+                        help="units enter as free learnt vectors, or as a learnt map of their k-means centroids "
+                             "(folded into a plain embedding before saving)")
     parser.add_argument("--unit-noise", type=float, default=0.0,
                         help="fraction of training unit ids replaced by random ones (default 0)")
     parser.add_argument("--device", default="cpu")
@@ -274,15 +292,17 @@ def main(argv=None) -> int:
         parser.error(f"--frames must be a multiple of {UNITS_PER_F0_CODE}")
     out = parser.output(args)
     train, valid = (cached_acoustic_data(split, n_units=args.clusters) for split in ("train", "valid"))
+    model_kw = {"channels": args.channels, "hidden": args.hidden, "n_units": args.clusters, "dropout": args.dropout}
+    if args.unit_init == "centroids":
+        model_kw["unit_vectors"] = standardised_centroids(args.clusters)
     model, history = train_acoustic(train, valid, args.steps, args.batch_size, args.frames, args.lr, args.seed,
-                                    model_kw={"channels": args.channels, "hidden": args.hidden, "n_units": args.clusters,
-                                              "dropout": args.dropout},
+                                    model_kw=model_kw,
                                     checkpoint_path=Path("runs") / f"{out.stem}_resume.pt", resume=args.resume,
                                     device=args.device, unit_noise=args.unit_noise)
     record = {"command": "resynth train acoustic " + " ".join(argv or []), "steps": args.steps,
               "units": f"SSL units, K={args.clusters} (units_ssl_k{args.clusters}.npz)",
               "batch_size": args.batch_size, "frames": args.frames, "lr": args.lr, "seed": args.seed,
-              "dropout": args.dropout, "unit_noise": args.unit_noise, "parameters": sum(p.numel() for p in model.parameters()), "torch_threads": torch.get_num_threads(),
+              "dropout": args.dropout, "unit_noise": args.unit_noise, "unit_init": args.unit_init, "parameters": sum(p.numel() for p in model.parameters()), "torch_threads": torch.get_num_threads(),
               "train_utterances": len(train), "valid_utterances": len(valid),
               "wall_seconds": round(history["seconds"], 1),
               "valid_mel_l1": history["valid_mel_l1"][-1] if history["valid_mel_l1"] else None,
@@ -291,10 +311,10 @@ def main(argv=None) -> int:
               "loss_curve": {k: history[k] for k in ("step", "mel", "voicing")},
               "valid_curve": {k: history[k] for k in ("valid_step", "valid_mel_l1", "valid_voicing_accuracy")},
               "machine": machine_info()}
-    save_checkpoint(model, out, record, force=args.force)
+    save_checkpoint(model.fold_unit_vectors(), out, record, force=args.force)
     print(f"wrote {out} ({history['seconds']:.0f} s; valid mel L1 {record['valid_mel_l1']:.3f}, "
           f"voicing accuracy {record['valid_voicing_accuracy']:.3f})")
     return 0
 
 
-__all__ = ["acoustic_data", "corrupt_units", "acoustic_loss", "validation_scores", "train_acoustic", "cached_acoustic_data", "main"]
+__all__ = ["acoustic_data", "corrupt_units", "standardised_centroids", "acoustic_loss", "validation_scores", "train_acoustic", "cached_acoustic_data", "main"]
