@@ -1,6 +1,6 @@
 """Where does the frame-rate decoder lose intelligibility?  Oracle rows on the validation split.
 
-    OMP_NUM_THREADS=1 python benchmarks/decoder_oracles.py [--steps 1600] [--rows continuous learned-vq]
+    OMP_NUM_THREADS=1 python benchmarks/decoder_oracles.py [--steps 1600] [--rows continuous centroids learned-vq] [--restart-every N]
 
 Trains, with the shipped acoustic model's settings (``resynth train acoustic``), one extra
 acoustic model whose input is the *continuous* content features (CPC GRU 2, before k-means)
@@ -28,6 +28,10 @@ as the shipped k-means centroids (so step 0 gives exactly the shipped units), tr
 the acoustic model through a straight-through estimator plus the VQ-VAE codebook and
 commitment terms. Still no phone labels. Its row also gives the entropy of the codes on
 the validation split (bits per frame), beside that of the k-means units.
+
+``--restart-every N`` guards the learnt VQ against collapse: every N training batches,
+each code that no frame chose is moved onto a random frame of the batch.
+
 Writes ``benchmarks/results/decoder_oracles.md``. Timed here, not in tests.
 """
 from __future__ import annotations
@@ -63,8 +67,11 @@ class FeatureTableModel(AcousticModel):
 class LearnedVQ(torch.nn.Module):
     """Frame ids -> features (frozen table) -> learnt map -> nearest code (straight-through) -> embedding."""
 
-    def __init__(self, table: torch.Tensor, centroids: np.ndarray, dim: int, commitment: float = 0.25):
+    def __init__(self, table: torch.Tensor, centroids: np.ndarray, dim: int, commitment: float = 0.25,
+                 restart_every: int = 0):
         super().__init__()
+        self.restart_every, self.calls = restart_every, 0
+        self.register_buffer("usage", torch.zeros(len(centroids)))
         self.table = torch.nn.Embedding.from_pretrained(table, freeze=True)
         self.proj = torch.nn.Linear(table.shape[1], table.shape[1])
         torch.nn.init.eye_(self.proj.weight)
@@ -76,17 +83,32 @@ class LearnedVQ(torch.nn.Module):
     def forward(self, ids):
         x = self.proj(self.table(ids))
         self.codes = torch.cdist(x.reshape(-1, x.shape[-1]), self.codebook).argmin(-1).reshape(ids.shape)
+        if self.training and self.restart_every:
+            self.restart_dead_codes(x.detach().reshape(-1, x.shape[-1]))
         q = self.codebook[self.codes]
         self.aux = ((x.detach() - q) ** 2).mean() + self.commitment * ((x - q.detach()) ** 2).mean()
         return self.embed(x + (q - x).detach())
 
 
+    @torch.no_grad()
+    def restart_dead_codes(self, frames: torch.Tensor) -> None:
+        """Every ``restart_every`` training batches, move each code no frame chose since the last restart onto a
+        random frame of the current batch (so the codebook cannot collapse onto a few codes)."""
+        self.usage += torch.bincount(self.codes.reshape(-1), minlength=len(self.usage)).float()
+        self.calls += 1
+        if self.calls % self.restart_every == 0:
+            dead = torch.nonzero(self.usage == 0).reshape(-1)
+            if len(dead):
+                self.codebook.data[dead] = frames[torch.randint(len(frames), (len(dead),))]
+            self.usage.zero_()
+
+
 class LearnedVQModel(AcousticModel):
     """The acoustic model with :class:`LearnedVQ` in place of the unit embedding."""
 
-    def __init__(self, table: torch.Tensor, centroids: np.ndarray, **kw):
+    def __init__(self, table: torch.Tensor, centroids: np.ndarray, restart_every: int = 0, **kw):
         super().__init__(n_units=len(centroids), **kw)
-        self.units = LearnedVQ(table, centroids, self.config["dim"])
+        self.units = LearnedVQ(table, centroids, self.config["dim"], restart_every=restart_every)
 
 
 @torch.no_grad()
@@ -109,6 +131,8 @@ def main() -> None:
     parser.add_argument("--rows", nargs="*", default=["continuous"], choices=("continuous", "learned-vq", "centroids"),
                         help="which trained oracle rows to add (default: continuous)")
     parser.add_argument("--vq-weight", type=float, default=0.1, help="weight of the VQ terms beside the mel L1")
+    parser.add_argument("--restart-every", type=int, default=0,
+                        help="learnt VQ: restart codes unused for this many batches (0: never)")
     parser.add_argument("--acoustic", nargs="*", default=["500=data/checkpoints/acoustic.pt"],
                         help="K=PATH of unit acoustic models to score beside the oracle")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "decoder_oracles.md"))
@@ -142,7 +166,8 @@ def main() -> None:
             trained["centroids"] = acoustic_train.train_acoustic(train, valid, steps=args.steps, n_speakers=4,
                                                                  model_kw={"n_units": len(centroids)})
         if "learned-vq" in args.rows:
-            acoustic_train.AcousticModel = lambda n_units, **kw: LearnedVQModel(raw, quantiser.centroids, **kw)
+            acoustic_train.AcousticModel = lambda n_units, **kw: LearnedVQModel(raw, quantiser.centroids,
+                                                                                args.restart_every, **kw)
 
             def loss_with_vq(model, batch):
                 terms = real_loss(model, batch)
@@ -183,7 +208,9 @@ def main() -> None:
     if "learned-vq" in trained:
         vq_model, history = trained["learned-vq"]
         codes = np.concatenate([learnt_codes(vq_model, d["frame_ids"]) for d in valid])
-        rows.append((f"learnt VQ (500 codes from the k-means centroids, trained with the decoder; {code_entropy(codes, 500):.2f} "
+        restarts = f", dead codes restarted every {args.restart_every} batches" if args.restart_every else ""
+        rows.append((f"learnt VQ (500 codes from the k-means centroids, trained with the decoder{restarts}; "
+                     f"{code_entropy(codes, 500):.2f} "
                      f"bits/frame, {len(np.unique(codes))} codes used; k-means units: {kmeans_bits:.2f}) -> acoustic "
                      "model -> harmonic-noise",
                      per_of(lambda d: predict(vq_model, d["frame_ids"], d["f0_codes"], d["speaker"], d["f0_hz"])),
